@@ -1,0 +1,18 @@
+# Runtime shared by every mmcosa config (mmseg's default_runtime, plus the
+# plugin import so configs run with mmseg's own tools too).
+default_scope = 'mmseg'
+custom_imports = dict(imports=['mmcosa'], allow_failed_imports=False)
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    dist_cfg=dict(backend='nccl'),
+)
+vis_backends = [dict(type='LocalVisBackend')]
+visualizer = dict(
+    type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer')
+log_processor = dict(by_epoch=True)
+log_level = 'INFO'
+load_from = None
+resume = False
+
+tta_model = dict(type='SegTTAModel')
