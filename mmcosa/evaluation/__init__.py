@@ -1,1 +1,3 @@
-__all__ = []
+from .metrics import BUSClsMetric, BUSSegMetric
+
+__all__ = ['BUSClsMetric', 'BUSSegMetric']
