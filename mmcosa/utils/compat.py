@@ -28,6 +28,7 @@ import importlib.util
 import os.path as osp
 import sys
 import types
+import warnings
 from typing import Optional
 
 import torch
@@ -141,6 +142,10 @@ def install_mmcv_ops_fallback() -> bool:
     if mmcv_full_available():
         return False
     import mmcv
+    # mmcv's transformer bricks warn on every import that the deformable
+    # attention op is missing; nothing in mmcosa uses it.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     ops, point_sample_mod = _build_fallback_ops()
     sys.modules['mmcv.ops'] = ops
     sys.modules['mmcv.ops.point_sample'] = point_sample_mod

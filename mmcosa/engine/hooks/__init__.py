@@ -1,1 +1,3 @@
-__all__ = []
+from .prediction_dump_hook import PredictionDumpHook
+
+__all__ = ['PredictionDumpHook']

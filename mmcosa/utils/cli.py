@@ -1,0 +1,199 @@
+"""Argument parsing and config set-up behind ``tools/train.py`` and
+``tools/test.py``; the arguments are mmsegmentation's own.
+
+Call graph::
+
+    tools/train.py: parse_train_args() -> build_train_cfg() -> Runner.train()
+    tools/test.py:  parse_test_args()  -> build_test_cfg()  -> Runner.test()
+"""
+import argparse
+import logging
+import os
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.config import Config, DictAction
+from mmengine.logging import print_log
+
+from .launch import check_amp_available, setup_launcher
+
+__all__ = [
+    'parse_train_args', 'parse_test_args', 'build_train_cfg',
+    'build_test_cfg', 'build_runner'
+]
+
+_CFG_OPTIONS_HELP = (
+    'override some settings in the used config, the key-value pair in '
+    'xxx=yyy format will be merged into config file. If the value to be '
+    'overwritten is a list, it should be like key="[a,b]" or key=a,b. '
+    'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]". '
+    'Note that the quotation marks are necessary and that no white space '
+    'is allowed.')
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction, help=_CFG_OPTIONS_HELP)
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch >= 2.0 passes --local-rank, older launchers --local_rank.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def _finish(args: argparse.Namespace) -> argparse.Namespace:
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def parse_train_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the arguments of ``tools/train.py``."""
+    parser = argparse.ArgumentParser(description='Train a segmentor')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        default=False,
+        help='resume from the latest checkpoint in the work_dir '
+        'automatically')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        default=False,
+        help='enable automatic-mixed-precision training (GPU only)')
+    _add_common(parser)
+    return _finish(parser.parse_args(argv))
+
+
+def parse_test_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the arguments of ``tools/test.py``."""
+    parser = argparse.ArgumentParser(
+        description='MMSeg test (and eval) a model')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--out',
+        type=str,
+        help='directory to save the predictions (masks as PNG, class '
+        'scores as CSV) for offline evaluation')
+    parser.add_argument(
+        '--show', action='store_true', help='show prediction results')
+    parser.add_argument(
+        '--show-dir',
+        help='directory where painted images will be saved. If specified, '
+        'it will be automatically saved to the work_dir/timestamp/show_dir')
+    parser.add_argument(
+        '--wait-time', type=float, default=2, help='the interval of show (s)')
+    parser.add_argument(
+        '--tta', action='store_true', help='Test time augmentation')
+    _add_common(parser)
+    return _finish(parser.parse_args(argv))
+
+
+def _load_cfg(args: argparse.Namespace) -> Config:
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(
+            f'config file {args.config!r} does not exist; configs live in '
+            'configs/, e.g. configs/mtl_cosa_r18_phantom.py')
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    # work_dir priority: CLI > config file > config file name.
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_train_cfg(args: argparse.Namespace) -> Config:
+    """Build the training config from ``tools/train.py`` arguments."""
+    cfg = _load_cfg(args)
+    if args.amp:
+        check_amp_available()
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper == 'AmpOptimWrapper':
+            print_log(
+                'AMP training is already enabled in your config.',
+                logger='current',
+                level=logging.WARNING)
+        elif optim_wrapper != 'OptimWrapper':
+            raise ValueError(
+                '--amp is only supported when the optimizer wrapper type is '
+                f'OptimWrapper, but the config has {optim_wrapper}.')
+        else:
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.loss_scale = 'dynamic'
+    cfg.resume = args.resume
+    setup_launcher(cfg)
+    return cfg
+
+
+def _trigger_visualization_hook(cfg: Config,
+                                args: argparse.Namespace) -> None:
+    hooks = cfg.get('default_hooks', {})
+    if 'visualization' not in hooks:
+        raise RuntimeError(
+            '--show / --show-dir need a visualization hook in '
+            "default_hooks, e.g. visualization=dict(type="
+            "'SegVisualizationHook').")
+    hook = hooks['visualization']
+    hook['draw'] = True
+    hook['interval'] = 1
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        cfg.visualizer['save_dir'] = args.show_dir
+
+
+def _evaluator_list(evaluator) -> list:
+    return list(evaluator) if isinstance(evaluator, (list, tuple)) else [
+        evaluator
+    ]
+
+
+def build_test_cfg(args: argparse.Namespace) -> Config:
+    """Build the test config from ``tools/test.py`` arguments."""
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(
+            f'checkpoint {args.checkpoint!r} does not exist; pass the .pth '
+            'file written by tools/train.py (e.g. work_dirs/<config>/'
+            'iter_N.pth or epoch_N.pth).')
+    cfg = _load_cfg(args)
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        _trigger_visualization_hook(cfg, args)
+    if args.tta:
+        if 'tta_pipeline' not in cfg:
+            raise ValueError(
+                f'--tta needs `tta_pipeline` in the config {args.config}.')
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        evaluators = _evaluator_list(cfg.test_evaluator)
+        for metric in evaluators:
+            if metric.get('type') in ('IoUMetric', 'mmseg.IoUMetric'):
+                metric['output_dir'] = args.out
+                metric['keep_results'] = True
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='PredictionDumpHook', out_dir=args.out)
+        ]
+    setup_launcher(cfg)
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """Build the runner, honouring a custom ``runner_type``."""
+    from mmengine.runner import Runner
+    if 'runner_type' not in cfg:
+        return Runner.from_cfg(cfg)
+    from mmseg.registry import RUNNERS
+    return RUNNERS.build(cfg)

@@ -1,0 +1,24 @@
+"""Test (and evaluate) a checkpoint: ``python tools/test.py CONFIG CKPT
+[--work-dir DIR] [--out DIR] [--show-dir DIR] [--tta] [--cfg-options ...]
+[--launcher {none,pytorch,slurm,mpi}]``.
+
+The arguments are mmsegmentation's own; see ``mmcosa.utils.cli``.
+"""
+import os.path as osp
+import sys
+
+# Run from a checkout without `pip install -e .`: sys.path holds tools/.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import mmcosa  # noqa: E402,F401  (registers components, applies compat)
+from mmcosa.utils.cli import (  # noqa: E402
+    build_runner, build_test_cfg, parse_test_args)
+
+
+def main() -> None:
+    cfg = build_test_cfg(parse_test_args())
+    build_runner(cfg).test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,23 @@
+"""Train a model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume]
+[--amp] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]``.
+
+The arguments are mmsegmentation's own; see ``mmcosa.utils.cli``.
+"""
+import os.path as osp
+import sys
+
+# Run from a checkout without `pip install -e .`: sys.path holds tools/.
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+import mmcosa  # noqa: E402,F401  (registers components, applies compat)
+from mmcosa.utils.cli import (  # noqa: E402
+    build_runner, build_train_cfg, parse_train_args)
+
+
+def main() -> None:
+    cfg = build_train_cfg(parse_train_args())
+    build_runner(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
