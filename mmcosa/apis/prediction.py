@@ -1,0 +1,62 @@
+"""The result of running an mmcosa model on one image."""
+
+from dataclasses import dataclass, field
+from typing import Optional, Tuple
+
+import numpy as np
+
+__all__ = ['BUSPrediction']
+
+
+@dataclass
+class BUSPrediction:
+    """Prediction for one image, at the image's original size.
+
+    Attributes:
+        img_path (str | None): Source file, None for an array input.
+        image (np.ndarray): The input as ``(H, W, 3)`` uint8 RGB.
+        mask (np.ndarray | None): ``(H, W)`` uint8 tumour mask in {0, 1};
+            None for a classification-only model.
+        probs (np.ndarray | None): ``(C,)`` class probabilities; None for a
+            segmentation-only model.
+        classes (tuple[str]): Names of the image classes, index = label.
+        pred_label (int | None): Predicted class label.
+        regions (np.ndarray | None): ``(3, H, W)`` float COSA region maps
+            (background X, tumour Y, margin Z) when the model has a COSA
+            neck, else None.
+    """
+
+    img_path: Optional[str]
+    image: np.ndarray
+    mask: Optional[np.ndarray] = None
+    probs: Optional[np.ndarray] = None
+    classes: Tuple[str, ...] = ('benign', 'malignant')
+    pred_label: Optional[int] = None
+    regions: Optional[np.ndarray] = field(default=None, repr=False)
+
+    @property
+    def pred_class(self) -> Optional[str]:
+        """Name of the predicted class, None without a classifier."""
+        if self.pred_label is None:
+            return None
+        if 0 <= self.pred_label < len(self.classes):
+            return self.classes[self.pred_label]
+        return str(self.pred_label)
+
+    @property
+    def malignancy(self) -> Optional[float]:
+        """Probability of the class named 'malignant', if predicted."""
+        if self.probs is None or 'malignant' not in self.classes:
+            return None
+        idx = self.classes.index('malignant')
+        return float(self.probs[idx]) if idx < len(self.probs) else None
+
+    @property
+    def tumour_area(self) -> Optional[int]:
+        """Number of predicted tumour pixels at the original size."""
+        return None if self.mask is None else int(np.count_nonzero(self.mask))
+
+    @property
+    def margin(self) -> Optional[np.ndarray]:
+        """``(H, W)`` bool COSA margin ring, None without a COSA neck."""
+        return None if self.regions is None else self.regions[2] > 0.5
