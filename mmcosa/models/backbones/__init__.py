@@ -1,1 +1,3 @@
-__all__ = []
+from .resnet_with_stem import PretrainedWeightsError, ResNetWithStem
+
+__all__ = ['PretrainedWeightsError', 'ResNetWithStem']

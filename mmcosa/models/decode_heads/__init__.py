@@ -1,1 +1,3 @@
-__all__ = []
+from .uresnet_head import UResNetHead
+
+__all__ = ['UResNetHead']

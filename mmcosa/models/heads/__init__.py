@@ -1,1 +1,3 @@
-__all__ = []
+from .bus_cls_head import BUSClsHead
+
+__all__ = ['BUSClsHead']
