@@ -1,0 +1,195 @@
+"""A prepared breast-ultrasound data set (BUSI, UDIAT) on disk."""
+
+import csv
+import json
+import os
+import os.path as osp
+from typing import Callable, List, Optional, Sequence, Union
+
+from mmseg.datasets import BaseSegDataset
+from mmseg.registry import DATASETS
+
+__all__ = ['BUSDataset']
+
+SPLITS = ('train', 'test', 'all')
+
+
+@DATASETS.register_module()
+class BUSDataset(BaseSegDataset):
+    """Breast-ultrasound images with a tumour mask and an image label.
+
+    Reads the folder written by ``tools/dataset_converters/busi.py`` or
+    ``udiat.py`` (see ``docs/data.md``)::
+
+        data_root/
+        ├── images/<stem>.png     RGB or grey, original size
+        ├── masks/<stem>.png      'L' PNG, 0 background / 1 tumour
+        ├── labels.csv            filename,label,class_name[,diagnosis]
+        │                         label: 0 benign, 1 malignant, 2 normal
+        ├── splits/
+        │   ├── fold_0_train.txt  one <stem>.png per line
+        │   ├── fold_0_test.txt
+        │   └── ...               fold_<k>_{train,test}.txt, k < K
+        └── meta.json             num_folds, counts, duplicate groups, ...
+
+    ``split='test'`` lists ``fold_<fold>_test.txt``, ``'train'`` lists
+    ``fold_<fold>_train.txt``, ``'all'`` every row of ``labels.csv``. Each
+    data info carries ``img_path``, ``seg_map_path`` and ``gt_label``
+    (int), so the same data set feeds mmseg pipelines (packed by
+    ``PackBUSInputs``) and mmpretrain classifiers (packed by
+    ``mmpretrain.PackInputs``, which reads ``gt_label``).
+
+    Args:
+        data_root (str | os.PathLike): The prepared folder.
+        fold (int): Cross-validation fold, ``0 <= fold < K``. Defaults to 0.
+        split (str): ``'train'``, ``'test'`` or ``'all'``. Defaults to
+            ``'all'``.
+        keep_normal (bool): Keep normal images (label 2, empty mask) when
+            the folder holds any (converted with ``--keep-normal``);
+            ``cls_classes`` then gains ``'normal'``. Defaults to False.
+        pipeline (list, optional): Transforms. Defaults to None.
+        **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`
+            (``test_mode``, ``lazy_init``, ``indices``, ``metainfo``, ...).
+    """
+
+    METAINFO = dict(
+        classes=('background', 'tumour'),
+        palette=[[0, 0, 0], [255, 64, 64]],
+        cls_classes=('benign', 'malignant'),
+    )
+
+    def __init__(
+        self,
+        data_root: str,
+        fold: int = 0,
+        split: str = 'all',
+        keep_normal: bool = False,
+        pipeline: Optional[List[Union[dict, Callable]]] = None,
+        **kwargs,
+    ) -> None:
+        if isinstance(data_root, os.PathLike):
+            data_root = os.fspath(data_root)
+        if not isinstance(data_root, str) or not data_root:
+            raise TypeError(
+                f'data_root must be a folder path (str), got {data_root!r}.'
+            )
+        if not isinstance(fold, int) or isinstance(fold, bool) or fold < 0:
+            raise ValueError(f'fold must be an int >= 0, got {fold!r}.')
+        if split not in SPLITS:
+            raise ValueError(f'split must be one of {SPLITS}, got {split!r}.')
+        if not isinstance(keep_normal, bool):
+            raise TypeError(
+                f'keep_normal must be a bool, got {keep_normal!r}.'
+            )
+        if not osp.isdir(data_root):
+            raise FileNotFoundError(
+                f'{data_root}: prepared data folder not found; create it '
+                f'with tools/dataset_converters/busi.py (or udiat.py) RAW '
+                f'{data_root}, see docs/data.md.'
+            )
+        self.fold = fold
+        self.split = split
+        self.keep_normal = keep_normal
+        metainfo = dict(kwargs.pop('metainfo', None) or {})
+        if keep_normal:
+            metainfo.setdefault(
+                'cls_classes', ('benign', 'malignant', 'normal')
+            )
+        super().__init__(
+            data_root=data_root,
+            data_prefix=dict(img_path='images', seg_map_path='masks'),
+            img_suffix='.png',
+            seg_map_suffix='.png',
+            metainfo=metainfo,
+            pipeline=pipeline or [],
+            **kwargs,
+        )
+
+    def _read_labels(self) -> dict:
+        path = osp.join(self.data_root, 'labels.csv')
+        if not osp.isfile(path):
+            raise FileNotFoundError(
+                f'{path}: not found; {self.data_root} is not a prepared '
+                f'folder. Run tools/dataset_converters/busi.py (or '
+                f'udiat.py) RAW {self.data_root}.'
+            )
+        labels = {}
+        with open(path, newline='', encoding='utf-8') as f:
+            reader = csv.DictReader(f)
+            if not {'filename', 'label'} <= set(reader.fieldnames or []):
+                raise ValueError(
+                    f'{path}: header {reader.fieldnames} lacks the columns '
+                    f'filename,label; re-run the converter.'
+                )
+            for r, row in enumerate(reader, start=2):
+                try:
+                    labels[row['filename']] = int(row['label'])
+                except (TypeError, ValueError) as e:
+                    raise ValueError(
+                        f'{path} row {r}: label {row["label"]!r} is not an '
+                        f'int; run tools/dataset_converters/verify.py '
+                        f'{self.data_root}.'
+                    ) from e
+        return labels
+
+    def _num_folds(self) -> Optional[int]:
+        path = osp.join(self.data_root, 'meta.json')
+        if not osp.isfile(path):
+            return None
+        with open(path, encoding='utf-8') as f:
+            return json.load(f).get('num_folds')
+
+    def _read_split(self, names: Sequence[str]) -> List[str]:
+        if self.split == 'all':
+            return sorted(names)
+        path = osp.join(
+            self.data_root, 'splits', f'fold_{self.fold}_{self.split}.txt'
+        )
+        if not osp.isfile(path):
+            k = self._num_folds()
+            have = (
+                f'the folder holds folds 0..{k - 1}; choose one of them'
+                if k
+                else 'its splits/ folder is incomplete'
+            )
+            raise FileNotFoundError(
+                f'{path}: split file for fold {self.fold} not found; {have}, '
+                f'or re-run the converter with --folds.'
+            )
+        with open(path, encoding='utf-8') as f:
+            lines = [ln.strip() for ln in f if ln.strip()]
+        unknown = [ln for ln in lines if ln not in names]
+        if unknown:
+            raise ValueError(
+                f'{path}: {len(unknown)} name(s) without a row in '
+                f'labels.csv (first: {unknown[0]}); run '
+                f'tools/dataset_converters/verify.py {self.data_root}.'
+            )
+        return lines
+
+    def load_data_list(self) -> List[dict]:
+        """Data infos of the selected fold and split.
+
+        Returns:
+            list[dict]: ``img_path``, ``seg_map_path``, ``gt_label`` (int),
+            ``label_map``, ``reduce_zero_label``, ``seg_fields`` each.
+        """
+        labels = self._read_labels()
+        data_list = []
+        for name in self._read_split(labels):
+            label = labels[name]
+            if label == 2 and not self.keep_normal:
+                continue
+            data_list.append(
+                dict(
+                    img_path=osp.join(self.data_prefix['img_path'], name),
+                    seg_map_path=osp.join(
+                        self.data_prefix['seg_map_path'], name
+                    ),
+                    gt_label=label,
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[],
+                )
+            )
+        return data_list

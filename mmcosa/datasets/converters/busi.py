@@ -1,0 +1,237 @@
+"""BUSI (Al-Dhabyani et al. 2020) as downloaded -> prepared layout.
+
+Expected input (``RAW`` is this folder or its parent)::
+
+    Dataset_BUSI_with_GT/
+    ├── benign/      benign (1).png, benign (1)_mask.png,
+    │                benign (4)_mask_1.png (extra lesion), ...
+    ├── malignant/   malignant (1).png, malignant (1)_mask.png, ...
+    └── normal/      normal (1).png, normal (1)_mask.png (empty), ...
+
+Output names: ``benign (12).png`` -> ``benign_0012.png``; a name not in
+the ``<class> (<n>)`` pattern becomes ``<class>_<name>`` with every
+character other than letters, digits, ``-`` and ``_`` replaced by ``_``.
+"""
+
+import re
+from pathlib import Path
+from typing import Dict, List
+
+from .errors import ConversionError
+from .image_io import IMAGE_SUFFIXES, is_system_file
+from .prepare import write_prepared
+from .records import CLASS_NAMES, CollectResult, RawSample
+from .summary import ConversionSummary
+
+__all__ = ['find_busi_root', 'collect_busi', 'convert_busi']
+
+_MASK_RE = re.compile(r'^(?P<stem>.+?)_mask(?:_(?P<extra>\d+))?$', re.I)
+_NAME_RE = re.compile(r'^(?P<cls>[a-z]+)\s*\((?P<idx>\d+)\)$', re.I)
+_SKIP = 'or pass --skip-bad to leave it out'
+
+
+def _natural_key(name: str) -> list:
+    return [
+        int(t) if t.isdigit() else t.lower() for t in re.split(r'(\d+)', name)
+    ]
+
+
+def _class_dirs(folder: Path) -> Dict[str, Path]:
+    return {
+        d.name.lower(): d
+        for d in folder.iterdir()
+        if d.is_dir() and d.name.lower() in CLASS_NAMES
+    }
+
+
+def find_busi_root(raw: Path) -> Path:
+    """Locate the folder holding ``benign/`` and ``malignant/``.
+
+    Args:
+        raw (Path): ``Dataset_BUSI_with_GT`` or a folder holding it.
+
+    Returns:
+        Path: The folder with the class sub-folders.
+
+    Raises:
+        ConversionError: If no such folder is found.
+    """
+    raw = Path(raw)
+    if not raw.is_dir():
+        raise ConversionError(
+            f'{raw}: not a folder; pass the downloaded Dataset_BUSI_with_GT '
+            f'folder (holding benign/, malignant/, normal/) or its parent.'
+        )
+    if _class_dirs(raw):
+        return raw
+    found = [
+        d
+        for d in sorted(raw.iterdir())
+        if d.is_dir() and not is_system_file(d) and _class_dirs(d)
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ConversionError(
+            f'{raw}: several folders look like BUSI '
+            f'({", ".join(d.name for d in found)}); pass the one to convert.'
+        )
+    raise ConversionError(
+        f'{raw}: no benign/ or malignant/ folder in it or in a sub-folder; '
+        f'pass the downloaded Dataset_BUSI_with_GT folder or its parent.'
+    )
+
+
+def _output_name(cls: str, stem: str) -> str:
+    m = _NAME_RE.match(stem)
+    if m and m['cls'].lower() == cls:
+        return f'{cls}_{int(m["idx"]):04d}'
+    return f'{cls}_' + re.sub(r'[^A-Za-z0-9_-]', '_', stem)
+
+
+def _mask_order(path: Path) -> int:
+    extra = _MASK_RE.match(path.stem)['extra']
+    return 0 if extra is None else int(extra)
+
+
+def _collect_class(
+    folder: Path, cls: str, res: CollectResult, names: Dict[str, Path]
+) -> None:
+    images: Dict[str, Path] = {}
+    masks: Dict[str, List[Path]] = {}
+    for f in sorted(folder.iterdir(), key=lambda p: _natural_key(p.name)):
+        if is_system_file(f):
+            res.skipped.append(f'{f}: operating-system file')
+        elif f.is_dir():
+            res.skipped.append(f'{f}: sub-folder, not read')
+        elif f.suffix.lower() not in IMAGE_SUFFIXES:
+            res.problems.append(
+                f'{f}: not an image file (suffix {f.suffix!r}); BUSI class '
+                f'folders hold only PNG images and masks. Remove it, {_SKIP}.'
+            )
+        elif _MASK_RE.match(f.stem):
+            masks.setdefault(_MASK_RE.match(f.stem)['stem'], []).append(f)
+        else:
+            images[f.stem] = f
+    label = CLASS_NAMES.index(cls)
+    for stem, img in images.items():
+        found = sorted(masks.pop(stem, []), key=_mask_order)
+        if not found and cls != 'normal':
+            res.problems.append(
+                f'{img}: mask missing (expected {folder / (stem + "_mask")}'
+                f'.png beside it). Copy the mask from the original download, '
+                f'{_SKIP}.'
+            )
+            continue
+        name = _output_name(cls, stem)
+        if name in names:
+            res.problems.append(
+                f'{img}: output name {name}.png is also that of '
+                f'{names[name]}; rename one of them, {_SKIP}.'
+            )
+            continue
+        names[name] = img
+        res.samples.append(RawSample(name, img, found, label))
+    for stem, orphans in masks.items():
+        for m in orphans:
+            res.problems.append(
+                f'{m}: mask without an image (expected {stem}.png beside '
+                f'it). Restore the image or delete the mask, {_SKIP}.'
+            )
+
+
+def collect_busi(raw: Path, keep_normal: bool = False) -> CollectResult:
+    """Read the BUSI folder tree into raw samples and problems.
+
+    Args:
+        raw (Path): ``Dataset_BUSI_with_GT`` or its parent.
+        keep_normal (bool): Keep ``normal/`` images (label 2, empty mask).
+
+    Returns:
+        CollectResult: Samples, problems, skipped files, excluded counts.
+    """
+    root = find_busi_root(raw)
+    res = CollectResult()
+    names: Dict[str, Path] = {}
+    for d in sorted(root.iterdir(), key=lambda p: p.name.lower()):
+        cls = d.name.lower()
+        if is_system_file(d):
+            res.skipped.append(f'{d}: operating-system file')
+        elif not d.is_dir():
+            res.skipped.append(f'{d}: file beside the class folders, not read')
+        elif cls not in CLASS_NAMES:
+            for f in sorted(d.rglob('*')):
+                if f.is_file() and not is_system_file(f):
+                    res.problems.append(
+                        f'{f}: in unknown class folder {d.name!r}; BUSI '
+                        f'class folders are benign/, malignant/ and '
+                        f'normal/. Move the file into one of them or '
+                        f'delete the folder, {_SKIP}.'
+                    )
+        elif cls == 'normal' and not keep_normal:
+            n = sum(
+                1
+                for f in d.iterdir()
+                if f.suffix.lower() in IMAGE_SUFFIXES
+                and not _MASK_RE.match(f.stem)
+            )
+            res.excluded['normal'] = n
+        else:
+            _collect_class(d, cls, res, names)
+    return res
+
+
+def convert_busi(
+    raw: Path,
+    out: Path,
+    *,
+    num_folds: int = 5,
+    seed: int = 0,
+    keep_normal: bool = False,
+    keep_conflicts: bool = False,
+    skip_bad: bool = False,
+    overwrite: bool = False,
+    dup_threshold: int = 20,
+    progress: bool = True,
+) -> ConversionSummary:
+    """Convert a downloaded BUSI folder into the prepared layout.
+
+    Args:
+        raw (Path): ``Dataset_BUSI_with_GT`` or its parent.
+        out (Path): The prepared folder to create (must be new or empty,
+            or hold a previous conversion with ``overwrite``).
+        num_folds (int): Cross-validation folds. Defaults to 5.
+        seed (int): Seed of the fold assignment. Defaults to 0.
+        keep_normal (bool): Keep normal images (label 2, empty mask).
+        keep_conflicts (bool): Keep duplicates whose labels differ.
+        skip_bad (bool): Leave bad files out instead of failing.
+        overwrite (bool): Replace a previous conversion at ``out``.
+        dup_threshold (int): Max dHash distance (of 256 bits) of near
+            duplicates. Defaults to 20.
+        progress (bool): Show a progress bar.
+
+    Returns:
+        ConversionSummary: What was written, excluded and skipped.
+    """
+    root = find_busi_root(Path(raw))
+    collected = collect_busi(root, keep_normal)
+    options = dict(
+        keep_normal=keep_normal,
+        keep_conflicts=keep_conflicts,
+        skip_bad=skip_bad,
+        dup_threshold=dup_threshold,
+    )
+    return write_prepared(
+        collected,
+        out,
+        source='BUSI',
+        raw_dir=root,
+        num_folds=num_folds,
+        seed=seed,
+        keep_conflicts=keep_conflicts,
+        skip_bad=skip_bad,
+        overwrite=overwrite,
+        dup_threshold=dup_threshold,
+        progress=progress,
+        options=options,
+    )

@@ -1,0 +1,151 @@
+"""Command lines of ``tools/dataset_converters/{busi,udiat,verify}.py``.
+
+Each ``*_main`` parses ``argv``, runs the conversion or check, logs the
+result and returns the process exit code: 0 on success, 1 on bad input or
+problems found (the message names the files), 2 on bad arguments.
+"""
+
+import argparse
+from pathlib import Path
+from typing import List, Optional
+
+from mmengine.logging import print_log
+
+from .busi import convert_busi
+from .errors import ConversionError
+from .udiat import convert_udiat
+from .verify import verify_prepared
+
+__all__ = ['busi_main', 'udiat_main', 'verify_main']
+
+
+def _common_parser(description: str, raw_help: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument('raw', type=Path, help=raw_help)
+    p.add_argument('out', type=Path, help='prepared folder to create')
+    p.add_argument(
+        '--folds',
+        type=int,
+        default=5,
+        help='cross-validation folds (default 5)',
+    )
+    p.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the fold assignment (default 0)',
+    )
+    p.add_argument(
+        '--keep-conflicts',
+        action='store_true',
+        help='keep duplicate images whose labels differ '
+        '(default: exclude them, listed in the summary)',
+    )
+    p.add_argument(
+        '--skip-bad',
+        action='store_true',
+        help='leave unreadable or inconsistent files out and '
+        'list them, instead of failing',
+    )
+    p.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='replace a previous conversion at OUT (swapped in '
+        'only once the new one is complete)',
+    )
+    p.add_argument(
+        '--dup-threshold',
+        type=int,
+        default=20,
+        help='max dHash distance (of 256 bits) of near '
+        'duplicates; 0 = exact only (default 20)',
+    )
+    p.add_argument(
+        '--no-progress', action='store_true', help='no progress bar'
+    )
+    return p
+
+
+def _run(convert, args, **extra) -> int:
+    try:
+        convert(
+            args.raw,
+            args.out,
+            num_folds=args.folds,
+            seed=args.seed,
+            keep_conflicts=args.keep_conflicts,
+            skip_bad=args.skip_bad,
+            overwrite=args.overwrite,
+            dup_threshold=args.dup_threshold,
+            progress=not args.no_progress,
+            **extra,
+        )
+    except (ConversionError, ValueError) as e:
+        print_log(
+            f'conversion failed, nothing written to {args.out}:\n{e}',
+            logger='current',
+            level=40,
+        )
+        return 1
+    print_log(
+        f'check it with: python tools/dataset_converters/verify.py {args.out}',
+        logger='current',
+    )
+    return 0
+
+
+def busi_main(argv: Optional[List[str]] = None) -> int:
+    """``busi.py RAW OUT [options]``; returns the exit code."""
+    p = _common_parser(
+        'Convert BUSI (Dataset_BUSI_with_GT) to the mmcosa layout.',
+        'Dataset_BUSI_with_GT (holding benign/ malignant/ normal/) or its '
+        'parent',
+    )
+    p.add_argument(
+        '--keep-normal',
+        action='store_true',
+        help='keep normal images (label 2, empty mask)',
+    )
+    args = p.parse_args(argv)
+    return _run(convert_busi, args, keep_normal=args.keep_normal)
+
+
+def udiat_main(argv: Optional[List[str]] = None) -> int:
+    """``udiat.py RAW OUT [options]``; returns the exit code."""
+    p = _common_parser(
+        'Convert UDIAT Dataset B to the mmcosa layout.',
+        'folder holding original/, GT/ and DatasetB.xlsx',
+    )
+    p.add_argument(
+        '--labels',
+        type=Path,
+        default=None,
+        help='label sheet (DatasetB.xlsx or a CSV export with '
+        'columns Image, Type, Diagnosis); default: found in RAW',
+    )
+    args = p.parse_args(argv)
+    return _run(convert_udiat, args, labels=args.labels)
+
+
+def verify_main(argv: Optional[List[str]] = None) -> int:
+    """``verify.py OUT``; returns 1 when problems are found."""
+    p = argparse.ArgumentParser(
+        description='Check a prepared mmcosa data folder; name every problem.'
+    )
+    p.add_argument('root', type=Path, help='prepared folder (data/busi)')
+    args = p.parse_args(argv)
+    problems = verify_prepared(args.root)
+    if problems:
+        print_log(
+            f'{args.root}: {len(problems)} problem(s):\n'
+            + '\n'.join(f'  - {m}' for m in problems)
+            + '\nRe-run the converter (with --overwrite) to rebuild it.',
+            logger='current',
+            level=40,
+        )
+        return 1
+    print_log(
+        f'{args.root}: OK (images, masks, labels.csv, splits)',
+        logger='current',
+    )
+    return 0

@@ -1,0 +1,164 @@
+"""Reading raw BUS images and masks, whatever PNG mode they are stored in.
+
+BUSI stores its masks in mixed modes (1-bit, 8-bit grey, RGB and RGBA);
+UDIAT stores 8-bit grey. Every reader here raises
+:class:`~mmcosa.datasets.converters.errors.ConversionError` with a message
+naming the file and the fix, never a bare PIL traceback.
+"""
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from .errors import ConversionError
+
+__all__ = [
+    'IMAGE_SUFFIXES',
+    'SYSTEM_FILES',
+    'is_system_file',
+    'read_image',
+    'read_binary_mask',
+    'write_image',
+    'write_mask',
+]
+
+#: File suffixes read as images (case-insensitive).
+IMAGE_SUFFIXES = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff')
+#: Files that operating systems drop into folders; skipped silently.
+SYSTEM_FILES = ('.ds_store', 'thumbs.db', 'desktop.ini')
+
+_SKIP_HINT = 'or pass --skip-bad to leave this image out'
+
+
+def is_system_file(path: Path) -> bool:
+    """Whether ``path`` is an OS artefact (``.DS_Store``, ``._x``, ...)."""
+    name = path.name.lower()
+    return name in SYSTEM_FILES or name.startswith('.')
+
+
+def _open(path: Path, what: str) -> Image.Image:
+    try:
+        img = Image.open(path)
+        img.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise ConversionError(
+            f'{path}: cannot be read as an {what} ({type(e).__name__}: '
+            f'{e}). Replace it with the file from the original download, '
+            f'delete it, {_SKIP_HINT}.'
+        ) from e
+    return img
+
+
+def read_image(path: Path) -> Image.Image:
+    """Open and fully decode an image file.
+
+    Args:
+        path (Path): The image file.
+
+    Returns:
+        PIL.Image.Image: The decoded image, in its stored mode.
+
+    Raises:
+        ConversionError: If the file is missing, truncated or not an image.
+    """
+    return _open(Path(path), 'image')
+
+
+def _check_values(arr: np.ndarray, top: int, path: Path, mode: str) -> None:
+    ok = (arr == 0) | (arr == top)
+    if not ok.all():
+        bad = np.unique(arr[~ok])
+        shown = ', '.join(str(v) for v in bad[:5])
+        more = ', ...' if bad.size > 5 else ''
+        raise ConversionError(
+            f'{path}: mask (mode {mode!r}) has values {{{shown}{more}}} '
+            f'besides 0 and {top}; a mask must be black (0) background and '
+            f'white ({top}) tumour. Re-export it losslessly as 0/255 '
+            f'(JPEG or anti-aliased masks are not binary), {_SKIP_HINT}.'
+        )
+
+
+def read_binary_mask(path: Path) -> np.ndarray:
+    """Read a 0/255 mask stored in any PNG mode as a boolean array.
+
+    Modes: ``'1'`` (1-bit) as is; ``'L'``, ``'RGB'`` and palette ``'P'``
+    need every value in {0, 255} and, for colour, equal channels (black or
+    white pixels only); ``'LA'`` / ``'RGBA'`` use the colour channels, or
+    the alpha channel when the colour is black everywhere (masks painted
+    into transparency); 16-bit modes accept {0, 255} or {0, 65535}.
+
+    Args:
+        path (Path): The mask file.
+
+    Returns:
+        np.ndarray: Boolean array of shape (H, W), True on the tumour.
+
+    Raises:
+        ConversionError: If the file cannot be read or is not binary.
+    """
+    path = Path(path)
+    img = _open(path, 'mask')
+    mode = img.mode
+    if mode == '1':
+        return np.asarray(img, dtype=bool)
+    if mode == 'P':
+        img = img.convert('RGBA')
+    if mode == 'CMYK':
+        img = img.convert('RGB')
+    arr = np.asarray(img)
+    if img.mode in ('LA', 'RGBA'):
+        colour, alpha = arr[..., :-1], arr[..., -1]
+        arr = alpha if (not colour.any() and alpha.any()) else colour
+    if arr.dtype == np.uint8 or arr.dtype == bool:
+        top = 255
+    else:
+        top = 65535 if arr.max(initial=0) > 255 else 255
+    _check_values(arr, top, path, mode)
+    if arr.ndim == 3:
+        if not (arr == arr[..., :1]).all():
+            raise ConversionError(
+                f'{path}: mask (mode {mode!r}) has coloured pixels (its '
+                f'channels differ); a mask must hold only black and white. '
+                f'Re-export it as a black/white mask, {_SKIP_HINT}.'
+            )
+        arr = arr[..., 0]
+    return arr > 0
+
+
+def write_image(img: Image.Image, src: Path, dst: Path) -> None:
+    """Write an image as PNG, copying the bytes when already a plain PNG.
+
+    Args:
+        img (PIL.Image.Image): The decoded image (from :func:`read_image`).
+        src (Path): The file it was read from.
+        dst (Path): The ``.png`` file to write.
+    """
+    if src.suffix.lower() == '.png' and img.mode in ('L', 'RGB'):
+        shutil.copyfile(src, dst)
+        return
+    if img.mode in ('LA', 'I', 'I;16', 'F'):
+        arr = np.asarray(
+            img.convert('F') if img.mode != 'LA' else img.getchannel('L'),
+            dtype=np.float64,
+        )
+        top = arr.max(initial=0)
+        if top > 255:
+            arr = arr * (255.0 / top)
+        out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    elif img.mode in ('L', 'RGB'):
+        out = img
+    else:
+        out = img.convert('RGB')
+    out.save(dst, format='PNG')
+
+
+def write_mask(mask: np.ndarray, dst: Path) -> None:
+    """Write a boolean mask as a {0, 1} uint8 ``'L'`` PNG.
+
+    Args:
+        mask (np.ndarray): Boolean array of shape (H, W).
+        dst (Path): The ``.png`` file to write.
+    """
+    Image.fromarray(mask.astype(np.uint8)).save(dst, format='PNG')

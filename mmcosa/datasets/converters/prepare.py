@@ -1,0 +1,326 @@
+"""Write the prepared layout shared by every converter.
+
+Call graph::
+
+    convert_busi / convert_udiat
+      -> collect_busi / collect_udiat   (raw layout -> CollectResult)
+      -> write_prepared                 (this module)
+           check_output_dir             refuse a used OUT before any work
+           staging_dir                  temp folder beside OUT
+             _convert_one (per image)   read, merge masks, check, hash, write
+             find_duplicate_groups      dHash + pixel digest, union-find
+             stratified_group_folds     folds keeping groups together
+             labels.csv, splits/, meta.json
+           rename into place
+"""
+
+import csv
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+from mmengine.logging import print_log
+from mmengine.utils import ProgressBar
+
+from mmcosa.version import __version__
+
+from .dedup import dhash, find_duplicate_groups, hamming_matrix
+from .errors import ConversionError
+from .folds import stratified_group_folds
+from .image_io import read_binary_mask, read_image, write_image, write_mask
+from .records import CLASS_NAMES, NORMAL_LABEL, CollectResult, RawSample
+from .staging import check_output_dir, staging_dir
+from .summary import ConversionSummary
+
+__all__ = ['write_prepared', 'SKIP_HINT']
+
+SKIP_HINT = (
+    'Fix the files named above, or re-run with --skip-bad to '
+    'leave them out (they are then listed as skipped).'
+)
+
+
+def _convert_one(s: RawSample, tmp: Path, hash_size: int) -> dict:
+    """Read, check and write one sample; return what dedup/folds need."""
+    img = read_image(s.image)
+    h, w = img.height, img.width
+    mask = np.zeros((h, w), dtype=bool)
+    for m in s.masks:
+        part = read_binary_mask(m)
+        if part.shape != (h, w):
+            raise ConversionError(
+                f'{m}: mask is {part.shape[1]}x{part.shape[0]} (WxH) but its '
+                f'image {s.image.name} is {w}x{h}; a mask must match its '
+                f'image pixel for pixel. Replace it with the mask from the '
+                f'original download, or pass --skip-bad to leave the image '
+                f'out.'
+            )
+        mask |= part
+    if s.label != NORMAL_LABEL and not mask.any():
+        raise ConversionError(
+            f'{s.masks[0]}: mask is empty but {s.image.name} is labelled '
+            f'{s.class_name}; a tumour image needs the tumour drawn in '
+            f'white. Fix the mask, or pass --skip-bad to leave the image '
+            f'out.'
+        )
+    pixels = np.asarray(img)
+    digest = hashlib.blake2b(
+        pixels.tobytes() + repr(pixels.shape).encode(), digest_size=16
+    ).hexdigest()
+    gray = np.asarray(img.convert('L')) if img.mode != 'L' else pixels
+    write_image(img, s.image, tmp / 'images' / f'{s.name}.png')
+    write_mask(mask, tmp / 'masks' / f'{s.name}.png')
+    return dict(
+        hash=dhash(gray, hash_size), digest=digest, empty=not mask.any()
+    )
+
+
+def _groups_report(
+    names: List[str],
+    labels: List[int],
+    hashes: np.ndarray,
+    digests: List[str],
+    groups: List[List[int]],
+) -> List[dict]:
+    report = []
+    for g in groups:
+        dist = hamming_matrix(hashes[g])
+        report.append(
+            dict(
+                members=[f'{names[i]}.png' for i in g],
+                labels=[CLASS_NAMES[labels[i]] for i in g],
+                kind='exact' if len({digests[i] for i in g}) == 1 else 'near',
+                max_distance=int(dist.max()),
+                conflict=len({labels[i] for i in g}) > 1,
+            )
+        )
+    return report
+
+
+def _closest_distinct(
+    names: List[str], hashes: np.ndarray, groups: List[List[int]]
+) -> Optional[dict]:
+    """The most similar pair of images left in different groups."""
+    if len(names) < 2:
+        return None
+    dist = hamming_matrix(hashes).astype(np.int64)
+    group_id = np.arange(len(names))
+    for k, g in enumerate(groups):
+        group_id[g] = len(names) + k
+    dist[group_id[:, None] == group_id[None, :]] = np.iinfo(np.int64).max
+    if (dist == np.iinfo(np.int64).max).all():
+        return None
+    i, j = np.unravel_index(np.argmin(dist), dist.shape)
+    return dict(
+        members=[f'{names[i]}.png', f'{names[j]}.png'],
+        distance=int(dist[i, j]),
+    )
+
+
+def write_prepared(
+    collected: CollectResult,
+    out_dir: Path,
+    *,
+    source: str,
+    raw_dir: Path,
+    num_folds: int = 5,
+    seed: int = 0,
+    keep_conflicts: bool = False,
+    skip_bad: bool = False,
+    overwrite: bool = False,
+    dup_threshold: int = 20,
+    hash_size: int = 16,
+    progress: bool = True,
+    options: Optional[dict] = None,
+) -> ConversionSummary:
+    """Convert collected raw samples into the prepared layout at ``out_dir``.
+
+    Duplicate policy: exact and near duplicates (see
+    :mod:`~mmcosa.datasets.converters.dedup`) always share a fold. A group
+    whose members carry different labels is a conflict: its images are
+    excluded (the true label is unknown) unless ``keep_conflicts``.
+
+    Args:
+        collected (CollectResult): Output of a raw-layout reader.
+        out_dir (Path): The prepared folder to create.
+        source (str): Data-set name stored in ``meta.json``.
+        raw_dir (Path): The raw folder, stored in ``meta.json``.
+        num_folds (int): Number of cross-validation folds.
+        seed (int): Seed of the fold assignment.
+        keep_conflicts (bool): Keep duplicates with different labels.
+        skip_bad (bool): Leave bad files out instead of failing.
+        overwrite (bool): Replace a previous conversion at ``out_dir``.
+        dup_threshold (int): Max Hamming distance of near duplicates.
+        hash_size (int): dHash grid side (``hash_size ** 2`` bits).
+        progress (bool): Show a progress bar.
+        options (dict, optional): Converter options stored in meta.json.
+
+    Returns:
+        ConversionSummary: What was written, excluded and skipped.
+
+    Raises:
+        ConversionError: On bad input (all problems in one message) unless
+            ``skip_bad``, or when ``out_dir`` may not be written.
+    """
+    if not isinstance(num_folds, int) or num_folds < 2:
+        raise ValueError(f'num_folds must be an int >= 2, got {num_folds!r}.')
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    check_output_dir(out_dir, overwrite)
+    problems = list(collected.problems)
+    if problems and not skip_bad:
+        raise ConversionError(problems, SKIP_HINT)
+    summary = ConversionSummary(
+        source=source,
+        out_dir=out_dir,
+        excluded=dict(collected.excluded),
+        skipped=list(collected.skipped) + problems,
+    )
+    with staging_dir(out_dir, overwrite) as tmp:
+        (tmp / 'images').mkdir()
+        (tmp / 'masks').mkdir()
+        kept: List[RawSample] = []
+        infos: List[dict] = []
+        bar = ProgressBar(len(collected.samples)) if progress else None
+        for s in collected.samples:
+            try:
+                infos.append(_convert_one(s, tmp, hash_size))
+                kept.append(s)
+            except ConversionError as e:
+                problems.extend(e.problems)
+                summary.skipped.extend(e.problems)
+            if bar is not None:
+                bar.update()
+        if bar is not None:
+            bar.file.write('\n')
+        if problems and not skip_bad:
+            raise ConversionError(problems, SKIP_HINT)
+        if not kept:
+            raise ConversionError(
+                f'{raw_dir}: no usable image found; check that RAW is the '
+                f'downloaded {source} folder.'
+            )
+        names = [s.name for s in kept]
+        labels = [s.label for s in kept]
+        hashes = np.stack([i['hash'] for i in infos])
+        digests = [i['digest'] for i in infos]
+        groups = find_duplicate_groups(hashes, digests, dup_threshold)
+        summary.closest_distinct = _closest_distinct(names, hashes, groups)
+        summary.duplicate_groups = _groups_report(
+            names, labels, hashes, digests, groups
+        )
+        drop = set()
+        if not keep_conflicts:
+            for g, rep in zip(groups, summary.duplicate_groups):
+                if rep['conflict']:
+                    drop.update(g)
+        for i in sorted(drop):
+            summary.excluded_conflicts.append(f'{names[i]}.png')
+            (tmp / 'images' / f'{names[i]}.png').unlink()
+            (tmp / 'masks' / f'{names[i]}.png').unlink()
+        keep_idx = [i for i in range(len(kept)) if i not in drop]
+        if len(keep_idx) < num_folds:
+            raise ConversionError(
+                f'{raw_dir}: only {len(keep_idx)} usable image(s) for '
+                f'{num_folds} folds; use --folds with a smaller number.'
+            )
+        remap = {old: new for new, old in enumerate(keep_idx)}
+        group_of = {i: g for g in groups for i in g}
+        fold_groups, seen = [], set()
+        for i in keep_idx:
+            if i not in seen:
+                g = [j for j in group_of.get(i, [i]) if j in remap]
+                seen.update(g)
+                fold_groups.append([remap[j] for j in g])
+        kept = [kept[i] for i in keep_idx]
+        folds = stratified_group_folds(
+            [s.label for s in kept], fold_groups, num_folds, seed
+        )
+        summary.merged_masks = {
+            f'{s.name}.png': [str(m.relative_to(raw_dir)) for m in s.masks]
+            for s in kept
+            if len(s.masks) > 1
+        }
+        summary.normal_with_mask = [
+            f'{s.name}.png'
+            for s, i in zip(kept, keep_idx)
+            if s.label == NORMAL_LABEL and not infos[i]['empty']
+        ]
+        present = sorted({s.label for s in kept})
+        summary.counts = {
+            CLASS_NAMES[c]: sum(s.label == c for s in kept) for c in present
+        }
+        summary.fold_counts = [
+            {
+                CLASS_NAMES[c]: sum(
+                    f == k and s.label == c for s, f in zip(kept, folds)
+                )
+                for c in present
+            }
+            for k in range(num_folds)
+        ]
+        _write_tables(tmp, kept, folds, num_folds)
+        summary.seconds = time.perf_counter() - start
+        meta = dict(
+            source=source,
+            raw_dir=str(Path(raw_dir).absolute()),
+            mmcosa_version=__version__,
+            options=dict(options or {}),
+            seed=seed,
+            num_folds=num_folds,
+            classes={str(c): CLASS_NAMES[c] for c in range(len(CLASS_NAMES))},
+            counts=summary.counts,
+            fold_counts=summary.fold_counts,
+            duplicate_hash=dict(
+                method='dhash', hash_size=hash_size, threshold=dup_threshold
+            ),
+            duplicate_groups=summary.duplicate_groups,
+            closest_distinct=summary.closest_distinct,
+            excluded_conflicts=summary.excluded_conflicts,
+            excluded=summary.excluded,
+            merged_masks=summary.merged_masks,
+            normal_with_mask=summary.normal_with_mask,
+            skipped=summary.skipped,
+            sources={
+                f'{s.name}.png': str(s.image.relative_to(raw_dir))
+                for s in kept
+            },
+        )
+        with open(tmp / 'meta.json', 'w', encoding='utf-8') as f:
+            json.dump(meta, f, indent=2)
+    print_log(summary.format(), logger='current')
+    return summary
+
+
+def _write_tables(
+    tmp: Path, kept: List[RawSample], folds: List[int], num_folds: int
+) -> None:
+    with_diag = any(s.diagnosis for s in kept)
+    order = sorted(range(len(kept)), key=lambda i: kept[i].name)
+    with open(tmp / 'labels.csv', 'w', newline='', encoding='utf-8') as f:
+        writer = csv.writer(f, lineterminator='\n')
+        writer.writerow(
+            ['filename', 'label', 'class_name']
+            + (['diagnosis'] if with_diag else [])
+        )
+        for i in order:
+            s = kept[i]
+            writer.writerow(
+                [f'{s.name}.png', s.label, s.class_name]
+                + ([s.diagnosis] if with_diag else [])
+            )
+    split_dir = tmp / 'splits'
+    split_dir.mkdir()
+    for k in range(num_folds):
+        test: Dict[str, List[str]] = {'train': [], 'test': []}
+        for i in order:
+            test['test' if folds[i] == k else 'train'].append(
+                f'{kept[i].name}.png'
+            )
+        for split, lines in test.items():
+            (split_dir / f'fold_{k}_{split}.txt').write_text(
+                ''.join(f'{line}\n' for line in lines), encoding='utf-8'
+            )

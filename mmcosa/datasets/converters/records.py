@@ -1,0 +1,57 @@
+"""Plain records passed from the raw-layout readers to the writer."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import List
+
+__all__ = ['CLASS_NAMES', 'NORMAL_LABEL', 'RawSample', 'CollectResult']
+
+#: Image classes in label order (contract: benign 0, malignant 1, normal 2).
+CLASS_NAMES = ('benign', 'malignant', 'normal')
+#: Label of normal (tumour-free) images, kept only on request.
+NORMAL_LABEL = 2
+
+
+@dataclass
+class RawSample:
+    """One raw image with its masks and label.
+
+    Attributes:
+        name (str): Output stem, unique in the data set (``benign_0001``).
+        image (Path): The raw image file.
+        masks (list[Path]): Raw mask files, merged by union; empty for a
+            normal image that ships without a mask.
+        label (int): 0 benign, 1 malignant, 2 normal.
+        diagnosis (str): Histological diagnosis when the source gives one.
+    """
+
+    name: str
+    image: Path
+    masks: List[Path]
+    label: int
+    diagnosis: str = ''
+
+    @property
+    def class_name(self) -> str:
+        """Name of :attr:`label` (``'benign'``, ...)."""
+        return CLASS_NAMES[self.label]
+
+
+@dataclass
+class CollectResult:
+    """What a raw-layout reader found.
+
+    Attributes:
+        samples (list[RawSample]): Images to convert.
+        problems (list[str]): Bad input, one message per file naming it
+            and the fix; fatal unless the user asked to skip bad files.
+        skipped (list[str]): Files left out on purpose, with the reason
+            (operating-system files, sub-folders).
+        excluded (dict[str, int]): Images left out by an option, counted
+            per reason (``'normal'``).
+    """
+
+    samples: List[RawSample] = field(default_factory=list)
+    problems: List[str] = field(default_factory=list)
+    skipped: List[str] = field(default_factory=list)
+    excluded: dict = field(default_factory=dict)

@@ -1,0 +1,17 @@
+"""``python tools/dataset_converters/verify.py --help``; see docs/data.md.
+
+Thin wrapper around :func:`mmcosa.datasets.converters.cli.verify_main`.
+"""
+
+import os.path as osp
+import sys
+
+# Run from a checkout without `pip install -e .`: sys.path holds this dir.
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+)
+
+from mmcosa.datasets.converters.cli import verify_main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(verify_main())
