@@ -75,8 +75,8 @@ def lowfreq_noise(
 ) -> np.ndarray:
     """Zero-mean, unit-std smooth Gaussian noise.
 
-    Smooth fields are drawn on a coarse grid and upsampled, which keeps the
-    cost low for large ``sigma``.
+    Smooth fields are drawn on a grid coarsened along each axis by half
+    its correlation length and upsampled, which keeps the cost low.
 
     Args:
         rng (np.random.Generator): Random source.
@@ -89,12 +89,12 @@ def lowfreq_noise(
         np.ndarray: Noise of shape ``(H, W)``, float32.
     """
     sigma_x = sigma_x or sigma
-    f = int(max(1, min(sigma, sigma_x) // 2))
+    fz, fx = int(max(1, sigma // 2)), int(max(1, sigma_x // 2))
     h_full, w_full = shape
-    h, w = max(1, -(-h_full // f)), max(1, -(-w_full // f))
+    h, w = max(1, -(-h_full // fz)), max(1, -(-w_full // fx))
     n = rng.standard_normal((h, w), dtype=F32)
-    n = cv2.GaussianBlur(n, (0, 0), sigmaX=sigma_x / f, sigmaY=sigma / f)
-    if f > 1:
+    n = cv2.GaussianBlur(n, (0, 0), sigmaX=sigma_x / fx, sigmaY=sigma / fz)
+    if fz > 1 or fx > 1:
         n = cv2.resize(n, (w_full, h_full), interpolation=cv2.INTER_CUBIC)
     return n / (n.std() + 1e-6)
 
@@ -116,7 +116,7 @@ def _cooper_ligaments(
     """Curved specular lines crossing the subcutaneous fat."""
     h, w = shape
     xs = np.arange(w)
-    out = np.zeros(shape, F32)
+    lines = np.zeros(shape, F32)
     t = np.linspace(0, 1, 40)[:, None]
     for _ in range(rng.integers(3, 9)):
         x0 = rng.uniform(0, w)
@@ -130,12 +130,11 @@ def _cooper_ligaments(
             + 2 * (1 - t) * t * [xm, zm]
             + t**2 * [x1, z1]
         )
-        lig = np.zeros(shape, F32)
         cv2.polylines(
-            lig, [curve.astype(np.int32)], False, rng.uniform(0.15, 0.45), 1
+            lines, [curve.astype(np.int32)], False, rng.uniform(0.15, 0.45), 1
         )
-        out += lig * np.clip(lowfreq_noise(rng, shape, 4) + 0.5, 0, 1.5)
-    return out
+    # uneven brightness along the ligaments
+    return lines * np.clip(lowfreq_noise(rng, shape, 4) + 0.5, 0, 1.5)
 
 
 def tissue_maps(

@@ -1,0 +1,72 @@
+"""Command-line entry points of the phantom (used by ``tools/``)."""
+
+import argparse
+from typing import List, Optional
+
+from mmengine.logging import print_log
+
+from .figure import phantom_montage
+from .raw import LAYOUTS, make_phantom_raw
+
+__all__ = ['make_phantom_main', 'phantom_figure_main']
+
+
+def make_phantom_main(argv: Optional[List[str]] = None) -> int:
+    """``make_phantom.py OUT --layout {busi,udiat} [--num N] [--seed S]``.
+
+    Returns:
+        int: 0 on success. A bad ``OUT`` or ``--num`` exits with status 1
+        and a message naming it (``SystemExit``).
+    """
+    parser = argparse.ArgumentParser(
+        prog='make_phantom.py',
+        description='Write phantom breast-ultrasound cases in the folder '
+        'layout of the downloaded BUSI or UDIAT (Dataset B) data set, with '
+        'the quirks of the real files, to try the converters without the '
+        'real data.',
+    )
+    parser.add_argument(
+        'out', help='output folder (must not exist or be empty)'
+    )
+    parser.add_argument('--layout', choices=LAYOUTS, default='busi')
+    parser.add_argument(
+        '--num',
+        type=int,
+        default=None,
+        help='rendered cases (default 60 for busi, 40 for udiat); BUSI adds '
+        '5 duplicate files on top',
+    )
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--csv', action='store_true', help='udiat: also write DatasetB.csv'
+    )
+    args = parser.parse_args(argv)
+    try:
+        manifest = make_phantom_raw(
+            args.out, args.layout, args.num, args.seed, write_csv=args.csv
+        )
+    except (FileExistsError, ValueError) as err:
+        parser.exit(1, f'{parser.prog}: error: {err}\n')
+    dups = manifest['exact_duplicates'] + manifest.get('near_duplicates', [])
+    print_log(
+        f'converter input: {manifest["root"]}; duplicate groups: {dups}',
+        logger='current',
+    )
+    return 0
+
+
+def phantom_figure_main(argv: Optional[List[str]] = None) -> int:
+    """``phantom_figure.py [OUT] [--seed S] [--per-class N]``."""
+    parser = argparse.ArgumentParser(
+        prog='phantom_figure.py',
+        description='Draw benign and malignant phantom cases with their '
+        'mask contours (the README picture).',
+    )
+    parser.add_argument('out', nargs='?', default='docs/figures/phantom.png')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--per-class', type=int, default=4)
+    parser.add_argument('--img-size', type=int, default=256)
+    args = parser.parse_args(argv)
+    phantom_montage(args.out, args.seed, args.per_class, args.img_size)
+    print_log(f'wrote {args.out}', logger='current')
+    return 0

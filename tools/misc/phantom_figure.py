@@ -1,0 +1,18 @@
+"""``python tools/misc/phantom_figure.py [docs/figures/phantom.png]``.
+
+Draws the README picture of the phantom. Thin wrapper around
+:func:`mmcosa.datasets.phantom.cli.phantom_figure_main`.
+"""
+
+import os.path as osp
+import sys
+
+# Run from a checkout without `pip install -e .`: sys.path holds this dir.
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+)
+
+from mmcosa.datasets.phantom.cli import phantom_figure_main  # noqa: E402
+
+if __name__ == '__main__':
+    sys.exit(phantom_figure_main())
