@@ -173,6 +173,18 @@ def write_udiat(
 
 
 @pytest.fixture(scope='session')
+def make_busi():
+    """The BUSI-layout writer :func:`write_busi`."""
+    return write_busi
+
+
+@pytest.fixture(scope='session')
+def make_udiat():
+    """The UDIAT-layout writer :func:`write_udiat`."""
+    return write_udiat
+
+
+@pytest.fixture(scope='session')
 def busi_raw(tmp_path_factory):
     """(raw folder, expected) for a BUSI-layout phantom folder."""
     root = tmp_path_factory.mktemp('busi_raw')

@@ -86,8 +86,9 @@ def read_binary_mask(path: Path) -> np.ndarray:
     Modes: ``'1'`` (1-bit) as is; ``'L'``, ``'RGB'`` and palette ``'P'``
     need every value in {0, 255} and, for colour, equal channels (black or
     white pixels only); ``'LA'`` / ``'RGBA'`` use the colour channels, or
-    the alpha channel when the colour is black everywhere (masks painted
-    into transparency); 16-bit modes accept {0, 255} or {0, 65535}.
+    the alpha channel when the colour is black everywhere and the alpha
+    varies (masks painted into transparency; an opaque black mask is
+    empty); 16-bit modes accept {0, 255} or {0, 65535}.
 
     Args:
         path (Path): The mask file.
@@ -110,7 +111,8 @@ def read_binary_mask(path: Path) -> np.ndarray:
     arr = np.asarray(img)
     if img.mode in ('LA', 'RGBA'):
         colour, alpha = arr[..., :-1], arr[..., -1]
-        arr = alpha if (not colour.any() and alpha.any()) else colour
+        painted = alpha.min() != alpha.max()
+        arr = alpha if (painted and not colour.any()) else colour
     if arr.dtype == np.uint8 or arr.dtype == bool:
         top = 255
     else:

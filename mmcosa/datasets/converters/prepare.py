@@ -170,9 +170,9 @@ def write_prepared(
     start = time.perf_counter()
     out_dir = Path(out_dir)
     check_output_dir(out_dir, overwrite)
+    # Collect every problem (layout and file content) before failing, so
+    # one run names them all.
     problems = list(collected.problems)
-    if problems and not skip_bad:
-        raise ConversionError(problems, SKIP_HINT)
     summary = ConversionSummary(
         source=source,
         out_dir=out_dir,

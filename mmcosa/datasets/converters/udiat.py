@@ -91,7 +91,8 @@ def read_udiat_labels(
 
     Returns:
         tuple: ``(table, problems)``; ``table`` maps a normalised id to
-        ``(label, diagnosis, row number)``, ``problems`` names bad rows.
+        ``(label, diagnosis, row number, id as written)``, ``problems``
+        names bad rows.
 
     Raises:
         ConversionError: If the file cannot be read or has no header row
@@ -115,7 +116,7 @@ def read_udiat_labels(
             f'first 20 rows; the UDIAT sheet has columns Image, Type, '
             f'Diagnosis.'
         )
-    table: Dict[str, Tuple[int, str, int]] = {}
+    table: Dict[str, Tuple[int, str, int, str]] = {}
     problems: List[str] = []
 
     def cell(row: Tuple, col: Optional[int]) -> str:
@@ -136,7 +137,7 @@ def read_udiat_labels(
                 f'{_SKIP}.'
             )
             continue
-        entry = (_TYPES[kind], cell(row, col_diag), r)
+        entry = (_TYPES[kind], cell(row, col_diag), r, str(raw_id).strip())
         if key in table and table[key][0] != entry[0]:
             problems.append(
                 f'{path} rows {table[key][2]} and {r}: image {raw_id} is '
@@ -244,7 +245,7 @@ def collect_udiat(raw: Path, labels: Optional[Path] = None) -> CollectResult:
                 f'the mask from the original download, {_SKIP}.'
             )
             continue
-        label, diagnosis, _ = table[key]
+        label, diagnosis = table[key][:2]
         name = (
             f'{int(key):06d}'
             if key.isdigit()
@@ -253,10 +254,10 @@ def collect_udiat(raw: Path, labels: Optional[Path] = None) -> CollectResult:
         res.samples.append(
             RawSample(name, img, [masks[key]], label, diagnosis)
         )
-    for key, (_, _, row) in table.items():
+    for key, (_, _, row, raw_id) in table.items():
         if key not in images:
             res.problems.append(
-                f'{labels} row {row}: image {key} has no file in '
+                f'{labels} row {row}: image {raw_id} has no file in '
                 f'{img_dir}; restore the image or delete the row, {_SKIP}.'
             )
     for key, m in masks.items():
