@@ -1,3 +1,5 @@
+from .crossval import fold_config, load_fold_results, run_crossval, run_fold
+from .crossval_summary import mean_roc, summarise_folds, write_summary_md
 from .image_io import (
     IMAGE_EXTENSIONS,
     ImageReadError,
@@ -14,8 +16,17 @@ from .inference import (
 )
 from .overlay import draw_overlay, margin_ring
 from .prediction import BUSPrediction
+from .roc_plot import plot_roc
 
 __all__ = [
+    'fold_config',
+    'load_fold_results',
+    'run_crossval',
+    'run_fold',
+    'mean_roc',
+    'summarise_folds',
+    'write_summary_md',
+    'plot_roc',
     'IMAGE_EXTENSIONS',
     'ImageReadError',
     'list_images',

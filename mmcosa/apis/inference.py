@@ -26,6 +26,8 @@ from .image_io import list_images, read_image, to_bgr
 from .prediction import BUSPrediction
 
 __all__ = [
+    'region_modules',
+    'regions_to_original',
     'build_inference_pipeline',
     'collect_inputs',
     'inference_model',
@@ -227,12 +229,22 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return model.module if is_model_wrapper(model) else model
 
 
-def _region_modules(model: torch.nn.Module) -> list:
+def region_modules(model: torch.nn.Module) -> list:
+    """Sub-modules that keep COSA region maps (``last_regions``)."""
     return [m for m in model.modules() if hasattr(m, 'last_regions')]
 
 
-def _regions_to_original(regions: torch.Tensor, meta: dict) -> np.ndarray:
-    """Crop the padding off (3, H, W) maps and resize to ``ori_shape``."""
+def regions_to_original(regions: torch.Tensor, meta: dict) -> np.ndarray:
+    """Bring COSA region maps of one image to its original size.
+
+    Args:
+        regions (Tensor): ``(3, H, W)`` maps at the model input size.
+        meta (dict): The sample's metainfo (``ori_shape``, padding, flip).
+
+    Returns:
+        np.ndarray: ``(3, H0, W0)`` float maps, cropped of padding, undone
+        flip, nearest-resized to ``ori_shape``.
+    """
     pad = meta.get('img_padding_size', meta.get('padding_size', [0] * 4))
     left, right, top, bottom = [int(p) for p in pad]
     h, w = regions.shape[-2:]
@@ -264,8 +276,8 @@ def _predict_one(
     grayscale: bool,
 ) -> BUSPrediction:
     inner = _unwrap(model)
-    region_modules = _region_modules(inner)
-    for module in region_modules:
+    holders = region_modules(inner)
+    for module in holders:
         module.last_regions = None
     img = img_bgr[..., 0].copy() if grayscale else img_bgr
     h, w = img_bgr.shape[:2]
@@ -288,9 +300,9 @@ def _predict_one(
             if 'pred_label' in sample
             else int(np.argmax(probs))
         )
-    for module in region_modules:
+    for module in holders:
         if module.last_regions is not None:
-            regions = _regions_to_original(
+            regions = regions_to_original(
                 module.last_regions[0], sample.metainfo
             )
             break

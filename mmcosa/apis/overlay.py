@@ -57,14 +57,15 @@ def draw_overlay(
     gt_mask: Optional[np.ndarray] = None,
     gt_class: Optional[str] = None,
     alpha: float = 0.4,
+    min_size: int = 256,
 ) -> np.ndarray:
     """Draw the prediction on an RGB image.
 
     Draws the margin ring as a translucent yellow band (computed from the
     mask with :func:`margin_ring` when ``margin`` is None), the predicted
     tumour contour in red, the ground-truth contour in green when given,
-    and a banner with the predicted class and malignancy probability (and
-    the true class).
+    and, in a dark strip added above the image (nothing is hidden), the
+    predicted class with the malignancy probability and the true class.
 
     Args:
         image (np.ndarray): ``(H, W, 3)`` uint8 RGB (or ``(H, W)`` grey).
@@ -75,9 +76,14 @@ def draw_overlay(
         gt_mask (np.ndarray, optional): ``(H, W)`` ground-truth mask.
         gt_class (str, optional): True class name.
         alpha (float): Opacity of the margin band. Defaults to 0.4.
+        min_size (int): A smaller image (longer side) is enlarged by an
+            integer factor first, so the text stays readable. Defaults to
+            256.
 
     Returns:
-        np.ndarray: ``(H, W, 3)`` uint8 RGB drawing (a new array).
+        np.ndarray: ``(B + H * f, W * f, 3)`` uint8 RGB drawing (a new
+        array): ``B`` rows of text strip (0 without text), ``f = 1``
+        unless the image is smaller than ``min_size``.
     """
     canvas = np.asarray(image)
     if canvas.ndim == 2:
@@ -97,6 +103,21 @@ def draw_overlay(
             )
     if mask is not None and margin is None:
         margin = margin_ring(mask)
+    if max(h, w) < min_size:
+        factor = int(np.ceil(min_size / max(h, w)))
+        h, w = h * factor, w * factor
+        canvas = cv2.resize(canvas, (w, h), interpolation=cv2.INTER_LINEAR)
+        mask, margin, gt_mask = (
+            None
+            if m is None
+            else cv2.resize(
+                np.asarray(m, dtype=np.uint8),
+                (w, h),
+                interpolation=cv2.INTER_NEAREST,
+            )
+            for m in (mask, margin, gt_mask)
+        )
+        thickness = max(1, int(round(max(h, w) / 300)))
     if margin is not None and np.any(margin):
         ring = np.asarray(margin, dtype=bool)
         colour = np.array(MARGIN_COLOUR, dtype=np.float32)
@@ -129,26 +150,25 @@ def draw_overlay(
         lines.append((text, CLASS_COLOURS.get(pred_class, (255, 255, 255))))
     if gt_class is not None:
         lines.append((f'true: {gt_class}', GT_COLOUR))
-    _banner(canvas, lines)
-    return canvas
+    return _banner(canvas, lines)
 
 
-def _banner(canvas: np.ndarray, lines: Sequence[tuple]) -> None:
-    """Write text lines on a dark band at the top of ``canvas``."""
+def _banner(canvas: np.ndarray, lines: Sequence[tuple]) -> np.ndarray:
+    """Return ``canvas`` with a dark text strip added on top."""
     if not lines:
-        return
-    h, w = canvas.shape[:2]
+        return canvas
+    w = canvas.shape[1]
     font = cv2.FONT_HERSHEY_SIMPLEX
     longest = max(lines, key=lambda x: len(x[0]))[0]
     (tw, _), _ = cv2.getTextSize(longest, font, 1.0, 1)
-    scale = float(np.clip(0.95 * w / max(tw, 1), 0.3, 1.2))
+    scale = float(np.clip(0.95 * w / max(tw, 1), 0.3, 1.0))
     thick = max(1, int(round(scale * 1.5)))
     (_, th), base = cv2.getTextSize(longest, font, scale, thick)
-    step = th + base + 4
-    band = min(h, step * len(lines) + 4)
-    canvas[:band] = (canvas[:band] * 0.35).astype(np.uint8)
+    step = th + base + 6
+    band = np.full((step * len(lines) + 4, w, 3), 24, np.uint8)
     for i, (text, colour) in enumerate(lines):
-        y = 2 + th + i * step
+        y = 4 + th + i * step
         cv2.putText(
-            canvas, text, (4, y), font, scale, colour, thick, cv2.LINE_AA
+            band, text, (4, y), font, scale, colour, thick, cv2.LINE_AA
         )
+    return np.concatenate([band, canvas], axis=0)

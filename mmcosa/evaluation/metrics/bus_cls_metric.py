@@ -30,7 +30,7 @@ image counts as a negative prediction.
 import json
 import os.path as osp
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Sequence, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -70,7 +70,9 @@ class BUSClsMetric(BaseMetric):
             the first threshold is ``inf``), ``auc`` and ``positive_class``.
         scores (dict): After evaluation, per-sample ``score`` (positive-class
             probability), ``gt_label`` and ``pred_label`` lists of the
-            evaluated (non-excluded) samples.
+            evaluated (non-excluded) samples, and ``probs`` (full score
+            vectors), ``all_gt_label``, ``all_pred_label`` of every sample
+            (for :meth:`summarise` with another positive class).
     """
 
     default_prefix: Optional[str] = 'cls'
@@ -271,6 +273,74 @@ class BUSClsMetric(BaseMetric):
         u_stat = rank_sum - pos.size * (pos.size + 1) / 2.0
         return float(u_stat / (pos.size * neg.size))
 
+    @classmethod
+    def summarise(
+        cls,
+        probs: Sequence[np.ndarray],
+        gt_label: Sequence[int],
+        pred_label: Sequence[int],
+        positive: int,
+    ) -> Tuple[Dict[str, float], Dict[str, Any]]:
+        """All reported values and the ROC curve from per-sample records.
+
+        Usable offline, e.g. to recompute a saved test run with the other
+        positive class.
+
+        Args:
+            probs (Sequence[np.ndarray]): ``(C,)`` class scores per sample.
+            gt_label (Sequence[int]): True labels; labels other than 0 / 1
+                are excluded (counted in ``num_excluded``).
+            pred_label (Sequence[int]): Predicted labels.
+            positive (int): Positive label, 0 (benign) or 1 (malignant).
+
+        Returns:
+            tuple[dict, dict]: The metrics (keys as in
+            :meth:`compute_metrics`) and the ROC (``fpr``, ``tpr``,
+            ``thresholds`` lists, ``auc``, ``positive_class``).
+
+        Raises:
+            ValueError: If a score vector is too short for ``positive``.
+        """
+        gt = np.asarray(gt_label, dtype=np.int64).reshape(-1)
+        pred = np.asarray(pred_label, dtype=np.int64).reshape(-1)
+        keep = np.isin(gt, (0, 1))
+        kept = [np.asarray(p).reshape(-1) for p, k in zip(probs, keep) if k]
+        bad = [p.size for p in kept if p.size <= positive]
+        if bad:
+            raise ValueError(
+                f'BUSClsMetric: pred_score has {bad[0]} entries, too few '
+                f'for the positive label {positive}.'
+            )
+        score = np.array([p[positive] for p in kept], dtype=np.float64)
+        gt, pred = gt[keep], pred[keep]
+        is_pos = gt == positive
+
+        metrics: Dict[str, float] = OrderedDict()
+        if gt.size:
+            main = cls.binary_metrics(pred, gt, positive)
+            malignant = cls.binary_metrics(pred, gt, _MALIGNANT)
+        else:
+            main = malignant = dict.fromkeys(
+                ('TPR', 'FPR', 'ACC', 'PRE', 'F1'), float('nan')
+            )
+        for name in ('TPR', 'FPR', 'ACC', 'PRE', 'F1'):
+            metrics[name] = main[name] * 100
+        auc = cls.auc(score, is_pos)
+        metrics['AUC'] = auc
+        metrics['malignant/sensitivity'] = malignant['TPR'] * 100
+        metrics['malignant/specificity'] = (1 - malignant['FPR']) * 100
+        metrics['num_samples'] = int(gt.size)
+        metrics['num_excluded'] = int((~keep).sum())
+        roc = cls.roc_curve(score, is_pos)
+        roc_dict = dict(
+            fpr=roc['fpr'].tolist(),
+            tpr=roc['tpr'].tolist(),
+            thresholds=roc['thresholds'].tolist(),
+            auc=auc,
+            positive_class=_DEFAULT_CLASSES[positive],
+        )
+        return metrics, roc_dict
+
     def compute_metrics(self, results: list) -> Dict[str, float]:
         """Compute the metrics and keep the ROC curve.
 
@@ -283,55 +353,22 @@ class BUSClsMetric(BaseMetric):
             ``malignant/specificity`` (percent), ``num_samples``,
             ``num_excluded``.
         """
-        gt = np.array([r['gt'] for r in results], dtype=np.int64)
-        pred = np.array([r['pred'] for r in results], dtype=np.int64)
+        probs = [r['score'] for r in results]
+        gt = [r['gt'] for r in results]
+        pred = [r['pred'] for r in results]
+        metrics, self.roc = self.summarise(
+            probs, gt, pred, self.positive_label
+        )
         keep = np.isin(gt, (0, 1))
-        kept = [r for r, k in zip(results, keep) if k]
-        bad = [
-            r['score'].size
-            for r in kept
-            if r['score'].size <= self.positive_label
-        ]
-        if bad:
-            raise ValueError(
-                f'BUSClsMetric: pred_score has {bad[0]} entries, too few '
-                f'for the positive label {self.positive_label}.'
-            )
-        score = np.array(
-            [r['score'][self.positive_label] for r in kept], dtype=np.float64
-        )
-        gt, pred = gt[keep], pred[keep]
-        is_pos = gt == self.positive_label
-
-        metrics: Dict[str, float] = OrderedDict()
-        if gt.size:
-            main = self.binary_metrics(pred, gt, self.positive_label)
-            malignant = self.binary_metrics(pred, gt, _MALIGNANT)
-        else:
-            main = malignant = dict.fromkeys(
-                ('TPR', 'FPR', 'ACC', 'PRE', 'F1'), float('nan')
-            )
-        for name in ('TPR', 'FPR', 'ACC', 'PRE', 'F1'):
-            metrics[name] = main[name] * 100
-        auc = self.auc(score, is_pos)
-        metrics['AUC'] = auc
-        metrics['malignant/sensitivity'] = malignant['TPR'] * 100
-        metrics['malignant/specificity'] = (1 - malignant['FPR']) * 100
-        metrics['num_samples'] = int(gt.size)
-        metrics['num_excluded'] = int((~keep).sum())
-
-        roc = self.roc_curve(score, is_pos)
-        self.roc = dict(
-            fpr=roc['fpr'].tolist(),
-            tpr=roc['tpr'].tolist(),
-            thresholds=roc['thresholds'].tolist(),
-            auc=auc,
-            positive_class=self.positive_class,
-        )
         self.scores = dict(
-            score=score.tolist(),
-            gt_label=gt.tolist(),
-            pred_label=pred.tolist(),
+            score=[
+                float(p[self.positive_label]) for p, k in zip(probs, keep) if k
+            ],
+            gt_label=[int(g) for g, k in zip(gt, keep) if k],
+            pred_label=[int(p) for p, k in zip(pred, keep) if k],
+            probs=[[float(v) for v in p] for p in probs],
+            all_gt_label=[int(g) for g in gt],
+            all_pred_label=[int(p) for p in pred],
         )
         if self.roc_file:
             mkdir_or_exist(osp.dirname(osp.abspath(self.roc_file)))

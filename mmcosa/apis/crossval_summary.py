@@ -1,0 +1,246 @@
+"""Mean and std over cross-validation folds, in the paper's layout."""
+
+import math
+from collections import OrderedDict
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+__all__ = [
+    'CLS_COLUMNS',
+    'SEG_COLUMNS',
+    'format_cell',
+    'mean_roc',
+    'summarise_folds',
+    'write_summary_md',
+]
+
+#: Paper Table 1 columns (label, summary key); IoU (tumour) added (RMTL).
+SEG_COLUMNS: Tuple[Tuple[str, str], ...] = (
+    ('TPR', 'seg/TPR'),
+    ('FPR', 'seg/FPR'),
+    ('mIoU', 'seg/mIoU'),
+    ('DSC', 'seg/DSC'),
+    ('AER', 'seg/AER'),
+    ('IoU', 'seg/IoU'),
+)
+#: Paper Table 2 columns, benign positive (the paper's convention).
+CLS_COLUMNS: Tuple[Tuple[str, str], ...] = (
+    ('TPR', 'cls_paper/TPR'),
+    ('FPR', 'cls_paper/FPR'),
+    ('ACC', 'cls_paper/ACC'),
+    ('PRE', 'cls_paper/PRE'),
+    ('F1', 'cls_paper/F1'),
+    ('AUC', 'cls_paper/AUC'),
+)
+#: Malignant-positive columns reported beside Table 2.
+MALIGNANT_COLUMNS: Tuple[Tuple[str, str], ...] = (
+    ('Sens. (mal.)', 'cls_malignant/TPR'),
+    ('Spec. (mal.)', 'cls_malignant/specificity'),
+)
+
+
+def _stats(values: Sequence[float]) -> Dict[str, Any]:
+    arr = np.asarray([v for v in values if v is not None], dtype=np.float64)
+    finite = arr[np.isfinite(arr)]
+    mean = float(finite.mean()) if finite.size else float('nan')
+    std = float(finite.std(ddof=1)) if finite.size > 1 else 0.0
+    return dict(mean=mean, std=std, values=[float(v) for v in arr])
+
+
+def mean_roc(
+    curves: List[Dict[str, Any]], num_points: int = 101
+) -> Dict[str, Any]:
+    """Vertical average of ROC curves on a common false-positive grid.
+
+    Args:
+        curves (list[dict]): Per-fold ``fpr``, ``tpr`` lists and ``auc``.
+        num_points (int): Grid size on [0, 1]. Defaults to 101.
+
+    Returns:
+        dict: ``fpr``, ``tpr`` (mean curve), ``auc_mean``, ``auc_std``
+        (over folds, sample std) and ``auc_of_mean`` (area under the mean
+        curve).
+    """
+    grid = np.linspace(0, 1, num_points)
+    tprs = []
+    for curve in curves:
+        fpr = np.asarray(curve['fpr'], dtype=np.float64)
+        tpr = np.asarray(curve['tpr'], dtype=np.float64)
+        if (
+            fpr.size < 2
+            or not np.isfinite(fpr).all()
+            or not np.isfinite(tpr).all()
+        ):
+            continue
+        # On a vertical step take the highest TPR reached at that FPR.
+        interp = np.interp(grid, fpr, tpr, left=0.0, right=1.0)
+        for idx, x in enumerate(grid):
+            hit = tpr[fpr == x]
+            if hit.size:
+                interp[idx] = hit.max()
+        tprs.append(interp)
+    aucs = _stats([c.get('auc', float('nan')) for c in curves])
+    if not tprs:
+        return dict(
+            fpr=[],
+            tpr=[],
+            auc_mean=aucs['mean'],
+            auc_std=aucs['std'],
+            auc_of_mean=float('nan'),
+        )
+    mean_tpr = np.mean(tprs, axis=0)
+    mean_tpr[-1] = 1.0
+    curve_fpr = np.r_[0.0, grid]
+    curve_tpr = np.r_[0.0, mean_tpr]
+    return dict(
+        fpr=curve_fpr.tolist(),
+        tpr=curve_tpr.tolist(),
+        auc_mean=aucs['mean'],
+        auc_std=aucs['std'],
+        auc_of_mean=float(np.trapezoid(curve_tpr, curve_fpr)),
+    )
+
+
+def summarise_folds(
+    results: List[Dict[str, Any]], method: str, config: Optional[str] = None
+) -> Dict[str, Any]:
+    """Mean and std of every metric over the folds, and the ROC curves.
+
+    Classification metrics are recomputed from each fold's saved class
+    scores for both conventions: ``cls_paper/*`` (benign positive, the
+    paper's tables) and ``cls_malignant/*`` (malignant positive, with
+    ``specificity``). The std is the sample std (``ddof=1``) over folds.
+
+    Args:
+        results (list[dict]): Fold results (``fold``, ``metrics``,
+            optionally ``cls_scores``) as written by ``run_fold``.
+        method (str): Method name for the tables.
+        config (str, optional): Config path, recorded.
+
+    Returns:
+        dict: ``method``, ``config``, ``folds``, ``metrics`` (key ->
+        ``mean``, ``std``, ``values``) and ``roc`` (``positive_class``,
+        per-fold curves, mean curve) when class scores exist.
+    """
+    from mmcosa.evaluation import BUSClsMetric
+
+    per_key: Dict[str, List[float]] = OrderedDict()
+    curves = []
+    for result in results:
+        flat = dict(result['metrics'])
+        scores = result.get('cls_scores')
+        if scores:
+            for prefix, positive in (('cls_paper', 0), ('cls_malignant', 1)):
+                values, roc = BUSClsMetric.summarise(
+                    scores['probs'],
+                    scores['gt_label'],
+                    scores['pred_label'],
+                    positive,
+                )
+                for key in ('TPR', 'FPR', 'ACC', 'PRE', 'F1', 'AUC'):
+                    flat[f'{prefix}/{key}'] = values[key]
+                flat[f'{prefix}/specificity'] = 100 - values['FPR']
+                if positive == 0:
+                    curves.append(dict(fold=result['fold'], **roc))
+        for key, value in flat.items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                per_key.setdefault(key, []).append(value)
+    summary: Dict[str, Any] = OrderedDict(
+        method=method,
+        config=config,
+        folds=[r['fold'] for r in results],
+        metrics=OrderedDict((k, _stats(v)) for k, v in per_key.items()),
+    )
+    if curves:
+        summary['roc'] = dict(
+            positive_class='benign', folds=curves, mean=mean_roc(curves)
+        )
+    return summary
+
+
+def format_cell(stats: Optional[Dict[str, Any]], key: str = '') -> str:
+    """``mean ± std`` text of one summary entry ('-' when missing)."""
+    if (
+        not stats
+        or stats.get('mean') is None
+        or (isinstance(stats['mean'], float) and math.isnan(stats['mean']))
+    ):
+        return '-'
+    digits = 3 if key.endswith('AUC') else 2
+    return f'{stats["mean"]:.{digits}f} ± {stats["std"]:.{digits}f}'
+
+
+def _table(
+    title: str, columns: Sequence[Tuple[str, str]], summary: Dict[str, Any]
+) -> List[str]:
+    metrics = summary['metrics']
+    if not any(key in metrics for _, key in columns):
+        return []
+    lines = [
+        f'### {title}',
+        '',
+        '| method | ' + ' | '.join(c for c, _ in columns) + ' |',
+        '|---|' + '---|' * len(columns),
+    ]
+    cells = [format_cell(metrics.get(key), key) for _, key in columns]
+    lines.append(f'| {summary["method"]} | ' + ' | '.join(cells) + ' |')
+    return lines + ['']
+
+
+def write_summary_md(summary: Dict[str, Any]) -> str:
+    """Markdown report: the paper's tables, then every metric per fold.
+
+    Args:
+        summary (dict): Output of :func:`summarise_folds`.
+
+    Returns:
+        str: The markdown text.
+    """
+    n = len(summary['folds'])
+    lines = [
+        f'# {summary["method"]}: {n}-fold cross-validation',
+        '',
+        f'Config: `{summary.get("config")}`; folds: '
+        f'{summary["folds"]}. Cells are mean ± sample std over the '
+        'folds, in percent (AUC in 0-1).',
+        '',
+    ]
+    lines += _table(
+        'Segmentation (paper Table 1 layout; per-image means)',
+        SEG_COLUMNS,
+        summary,
+    )
+    pooled = tuple(
+        (c, k.replace('seg/', 'seg/pooled/')) for c, k in SEG_COLUMNS
+    )
+    lines += _table(
+        'Segmentation, pooled over each test fold', pooled, summary
+    )
+    lines += _table(
+        'Classification (paper Table 2 layout; benign positive, as the paper)',
+        CLS_COLUMNS + MALIGNANT_COLUMNS,
+        summary,
+    )
+    lines += [
+        '### Every metric',
+        '',
+        '| metric | mean ± std | '
+        + ' | '.join(f'fold {k}' for k in summary['folds'])
+        + ' |',
+        '|---|---|' + '---|' * n,
+    ]
+    for key, stats in summary['metrics'].items():
+        values = ' | '.join(f'{v:.4g}' for v in stats['values'])
+        lines.append(f'| {key} | {format_cell(stats, key)} | {values} |')
+    roc = summary.get('roc')
+    if roc:
+        mean = roc['mean']
+        lines += [
+            '',
+            f'ROC ({roc["positive_class"]} positive): AUC '
+            f'{mean["auc_mean"]:.3f} ± {mean["auc_std"]:.3f} over '
+            f'folds, {mean["auc_of_mean"]:.3f} under the mean curve '
+            '(`roc.png`).',
+        ]
+    return '\n'.join(lines) + '\n'
