@@ -6,6 +6,7 @@ mmpretrain: either ``mmcv-lite`` (no compiled ops, enough for mmcosa) or a
 full ``mmcv`` build satisfies it, and ``import mmcosa`` checks the version
 range at run time. ``pip install -e .[lite]`` pulls mmcv-lite.
 """
+
 import os.path as osp
 import re
 

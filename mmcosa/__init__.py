@@ -5,6 +5,7 @@
 mmseg's registries, so configs can use ``default_scope = 'mmseg'`` with
 ``custom_imports = dict(imports=['mmcosa'])``.
 """
+
 from .utils.compat import apply_compat
 
 apply_compat()

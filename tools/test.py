@@ -4,6 +4,7 @@
 
 The arguments are mmsegmentation's own; see ``mmcosa.utils.cli``.
 """
+
 import os.path as osp
 import sys
 
@@ -11,8 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.utils.cli import (  # noqa: E402
-    build_runner, build_test_cfg, parse_test_args)
+from mmcosa.utils.cli import build_runner, build_test_cfg, parse_test_args  # noqa: E402
 
 
 def main() -> None:

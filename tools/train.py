@@ -3,6 +3,7 @@
 
 The arguments are mmsegmentation's own; see ``mmcosa.utils.cli``.
 """
+
 import os.path as osp
 import sys
 
@@ -10,8 +11,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.utils.cli import (  # noqa: E402
-    build_runner, build_train_cfg, parse_train_args)
+from mmcosa.utils.cli import build_runner, build_train_cfg, parse_train_args  # noqa: E402
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Call graph::
     tools/train.py: parse_train_args() -> build_train_cfg() -> Runner.train()
     tools/test.py:  parse_test_args()  -> build_test_cfg()  -> Runner.test()
 """
+
 import argparse
 import logging
 import os
@@ -18,8 +19,11 @@ from mmengine.logging import print_log
 from .launch import check_amp_available, setup_launcher
 
 __all__ = [
-    'parse_train_args', 'parse_test_args', 'build_train_cfg',
-    'build_test_cfg', 'build_runner'
+    'parse_train_args',
+    'parse_test_args',
+    'build_train_cfg',
+    'build_test_cfg',
+    'build_runner',
 ]
 
 _CFG_OPTIONS_HELP = (
@@ -28,18 +32,21 @@ _CFG_OPTIONS_HELP = (
     'overwritten is a list, it should be like key="[a,b]" or key=a,b. '
     'It also allows nested list/tuple values, e.g. key="[(a,b),(c,d)]". '
     'Note that the quotation marks are necessary and that no white space '
-    'is allowed.')
+    'is allowed.'
+)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction, help=_CFG_OPTIONS_HELP)
+        '--cfg-options', nargs='+', action=DictAction, help=_CFG_OPTIONS_HELP
+    )
     parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
-        help='job launcher')
+        help='job launcher',
+    )
     # torch >= 2.0 passes --local-rank, older launchers --local_rank.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
@@ -58,13 +65,14 @@ def parse_train_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--resume',
         action='store_true',
         default=False,
-        help='resume from the latest checkpoint in the work_dir '
-        'automatically')
+        help='resume from the latest checkpoint in the work_dir automatically',
+    )
     parser.add_argument(
         '--amp',
         action='store_true',
         default=False,
-        help='enable automatic-mixed-precision training (GPU only)')
+        help='enable automatic-mixed-precision training (GPU only)',
+    )
     _add_common(parser)
     return _finish(parser.parse_args(argv))
 
@@ -72,24 +80,30 @@ def parse_train_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def parse_test_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     """Parse the arguments of ``tools/test.py``."""
     parser = argparse.ArgumentParser(
-        description='MMSeg test (and eval) a model')
+        description='MMSeg test (and eval) a model'
+    )
     parser.add_argument('config', help='test config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
         '--out',
         type=str,
         help='directory to save the predictions (masks as PNG, class '
-        'scores as CSV) for offline evaluation')
+        'scores as CSV) for offline evaluation',
+    )
     parser.add_argument(
-        '--show', action='store_true', help='show prediction results')
+        '--show', action='store_true', help='show prediction results'
+    )
     parser.add_argument(
         '--show-dir',
         help='directory where painted images will be saved. If specified, '
-        'it will be automatically saved to the work_dir/timestamp/show_dir')
+        'it will be automatically saved to the work_dir/timestamp/show_dir',
+    )
     parser.add_argument(
-        '--wait-time', type=float, default=2, help='the interval of show (s)')
+        '--wait-time', type=float, default=2, help='the interval of show (s)'
+    )
     parser.add_argument(
-        '--tta', action='store_true', help='Test time augmentation')
+        '--tta', action='store_true', help='Test time augmentation'
+    )
     _add_common(parser)
     return _finish(parser.parse_args(argv))
 
@@ -98,7 +112,8 @@ def _load_cfg(args: argparse.Namespace) -> Config:
     if not osp.isfile(args.config):
         raise FileNotFoundError(
             f'config file {args.config!r} does not exist; configs live in '
-            'configs/, e.g. configs/mtl_cosa_r18_phantom.py')
+            'configs/, e.g. configs/mtl_cosa_r18_phantom.py'
+        )
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
@@ -107,8 +122,9 @@ def _load_cfg(args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join(
+            './work_dirs', osp.splitext(osp.basename(args.config))[0]
+        )
     return cfg
 
 
@@ -122,11 +138,13 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
             print_log(
                 'AMP training is already enabled in your config.',
                 logger='current',
-                level=logging.WARNING)
+                level=logging.WARNING,
+            )
         elif optim_wrapper != 'OptimWrapper':
             raise ValueError(
                 '--amp is only supported when the optimizer wrapper type is '
-                f'OptimWrapper, but the config has {optim_wrapper}.')
+                f'OptimWrapper, but the config has {optim_wrapper}.'
+            )
         else:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
@@ -135,14 +153,14 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def _trigger_visualization_hook(cfg: Config,
-                                args: argparse.Namespace) -> None:
+def _trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> None:
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
         raise RuntimeError(
             '--show / --show-dir need a visualization hook in '
-            "default_hooks, e.g. visualization=dict(type="
-            "'SegVisualizationHook').")
+            'default_hooks, e.g. visualization=dict(type='
+            "'SegVisualizationHook')."
+        )
     hook = hooks['visualization']
     hook['draw'] = True
     hook['interval'] = 1
@@ -154,9 +172,11 @@ def _trigger_visualization_hook(cfg: Config,
 
 
 def _evaluator_list(evaluator) -> list:
-    return list(evaluator) if isinstance(evaluator, (list, tuple)) else [
-        evaluator
-    ]
+    return (
+        list(evaluator)
+        if isinstance(evaluator, (list, tuple))
+        else [evaluator]
+    )
 
 
 def build_test_cfg(args: argparse.Namespace) -> Config:
@@ -165,7 +185,8 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
         raise FileNotFoundError(
             f'checkpoint {args.checkpoint!r} does not exist; pass the .pth '
             'file written by tools/train.py (e.g. work_dirs/<config>/'
-            'iter_N.pth or epoch_N.pth).')
+            'iter_N.pth or epoch_N.pth).'
+        )
     cfg = _load_cfg(args)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
@@ -173,7 +194,8 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
     if args.tta:
         if 'tta_pipeline' not in cfg:
             raise ValueError(
-                f'--tta needs `tta_pipeline` in the config {args.config}.')
+                f'--tta needs `tta_pipeline` in the config {args.config}.'
+            )
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
@@ -193,7 +215,9 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
 def build_runner(cfg: Config):
     """Build the runner, honouring a custom ``runner_type``."""
     from mmengine.runner import Runner
+
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     from mmseg.registry import RUNNERS
+
     return RUNNERS.build(cfg)

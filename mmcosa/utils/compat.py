@@ -23,6 +23,7 @@ Call graph::
            ├─ install_mmcv_ops_fallback()   # no-op with full mmcv
            └─ patch_checkpoint_loader()     # no-op with torch < 2.6
 """
+
 import importlib.machinery
 import importlib.util
 import os.path as osp
@@ -36,9 +37,12 @@ import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
-    'apply_compat', 'install_mmcv_ops_fallback', 'mmcv_full_available',
-    'needs_trusted_checkpoint_loader', 'patch_checkpoint_loader',
-    'sigmoid_focal_loss'
+    'apply_compat',
+    'install_mmcv_ops_fallback',
+    'mmcv_full_available',
+    'needs_trusted_checkpoint_loader',
+    'patch_checkpoint_loader',
+    'sigmoid_focal_loss',
 ]
 
 #: Attribute set on the fallback module so that it can be recognised.
@@ -55,12 +59,14 @@ def mmcv_full_available() -> bool:
         return False
 
 
-def sigmoid_focal_loss(pred: Tensor,
-                       target: Tensor,
-                       gamma: float = 2.0,
-                       alpha: float = 0.25,
-                       weight: Optional[Tensor] = None,
-                       reduction: str = 'mean') -> Tensor:
+def sigmoid_focal_loss(
+    pred: Tensor,
+    target: Tensor,
+    gamma: float = 2.0,
+    alpha: float = 0.25,
+    weight: Optional[Tensor] = None,
+    reduction: str = 'mean',
+) -> Tensor:
     """Pure-PyTorch replacement of ``mmcv.ops.sigmoid_focal_loss``.
 
     Args:
@@ -81,8 +87,10 @@ def sigmoid_focal_loss(pred: Tensor,
     prob = pred.sigmoid()
     pt = (1 - prob) * one_hot + prob * (1 - one_hot)
     focal = (alpha * one_hot + (1 - alpha) * (1 - one_hot)) * pt.pow(gamma)
-    loss = F.binary_cross_entropy_with_logits(
-        pred, one_hot, reduction='none') * focal
+    loss = (
+        F.binary_cross_entropy_with_logits(pred, one_hot, reduction='none')
+        * focal
+    )
     if weight is not None:
         loss = loss * weight.view(1, -1)
     if reduction == 'mean':
@@ -90,8 +98,9 @@ def sigmoid_focal_loss(pred: Tensor,
     if reduction == 'sum':
         return loss.sum()
     if reduction != 'none':
-        raise ValueError(f'reduction must be none, mean or sum, '
-                         f'got {reduction!r}')
+        raise ValueError(
+            f'reduction must be none, mean or sum, got {reduction!r}'
+        )
     return loss
 
 
@@ -101,29 +110,34 @@ def _build_fallback_ops() -> types.ModuleType:
     # the compiled extension.
     spec = importlib.util.find_spec('mmcv')
     point_sample_path = osp.join(
-        osp.dirname(spec.origin), 'ops', 'point_sample.py')
+        osp.dirname(spec.origin), 'ops', 'point_sample.py'
+    )
     ps_spec = importlib.util.spec_from_file_location(
-        'mmcv.ops.point_sample', point_sample_path)
+        'mmcv.ops.point_sample', point_sample_path
+    )
     point_sample_mod = importlib.util.module_from_spec(ps_spec)
     ps_spec.loader.exec_module(point_sample_mod)
 
     ops = types.ModuleType(
-        'mmcv.ops', 'Minimal pure-PyTorch mmcv.ops installed by mmcosa '
-        'because mmcv._ext (compiled ops) is missing.')
+        'mmcv.ops',
+        'Minimal pure-PyTorch mmcv.ops installed by mmcosa '
+        'because mmcv._ext (compiled ops) is missing.',
+    )
     ops.__spec__ = importlib.machinery.ModuleSpec('mmcv.ops', None)
     ops.point_sample = point_sample_mod.point_sample
     ops.bilinear_grid_sample = point_sample_mod.bilinear_grid_sample
     ops.sigmoid_focal_loss = sigmoid_focal_loss
     setattr(ops, FALLBACK_FLAG, True)
 
-    def __getattr__(name: str):
+    def __getattr__(name: str):  # noqa: N807
         if name.startswith('__'):
             raise AttributeError(name)
         raise ModuleNotFoundError(
             f'mmcv.ops.{name} needs the compiled ops of a full mmcv build; '
             'mmcv-lite is installed. Install mmcv (see the README, '
             '"Installation") if you need it.',
-            name='mmcv._ext')
+            name='mmcv._ext',
+        )
 
     ops.__getattr__ = __getattr__
     return ops, point_sample_mod
@@ -142,10 +156,12 @@ def install_mmcv_ops_fallback() -> bool:
     if mmcv_full_available():
         return False
     import mmcv
+
     # mmcv's transformer bricks warn on every import that the deformable
     # attention op is missing; nothing in mmcosa uses it.
     warnings.filterwarnings(
-        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``'
+    )
     ops, point_sample_mod = _build_fallback_ops()
     sys.modules['mmcv.ops'] = ops
     sys.modules['mmcv.ops.point_sample'] = point_sample_mod
@@ -154,9 +170,11 @@ def install_mmcv_ops_fallback() -> bool:
 
 
 def needs_trusted_checkpoint_loader(
-        torch_version: Optional[str] = None) -> bool:
+    torch_version: Optional[str] = None,
+) -> bool:
     """Whether ``torch.load`` defaults to ``weights_only=True`` (>= 2.6)."""
     from mmengine.utils import digit_version
+
     version = torch_version or torch.__version__
     return digit_version(version.split('+')[0]) >= digit_version('2.6.0')
 
@@ -174,8 +192,7 @@ def load_from_local_trusted(filename: str, map_location=None):
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'{filename} can not be found.')
-    return torch.load(
-        filename, map_location=map_location, weights_only=False)
+    return torch.load(filename, map_location=map_location, weights_only=False)
 
 
 def patch_checkpoint_loader(torch_version: Optional[str] = None) -> bool:
@@ -191,8 +208,10 @@ def patch_checkpoint_loader(torch_version: Optional[str] = None) -> bool:
     if not needs_trusted_checkpoint_loader(torch_version):
         return False
     from mmengine.runner import CheckpointLoader
+
     CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local_trusted, force=True)
+        prefixes='', loader=load_from_local_trusted, force=True
+    )
     return True
 
 

@@ -16,6 +16,7 @@ Call graph::
                                                + cfg: gloo, device_ids=None,
                                                  SyncBN -> BN
 """
+
 import os
 from typing import Any, Dict, Optional
 
@@ -25,8 +26,10 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 __all__ = [
-    'init_cpu_process_group', 'replace_sync_bn', 'setup_launcher',
-    'check_amp_available'
+    'init_cpu_process_group',
+    'replace_sync_bn',
+    'setup_launcher',
+    'check_amp_available',
 ]
 
 _LAUNCHERS = ('none', 'pytorch', 'slurm', 'mpi')
@@ -57,9 +60,11 @@ def replace_sync_bn(cfg: Any) -> int:
 def _slurm_env_to_torch_env(port: Optional[str]) -> None:
     """Fill the env:// variables from SLURM's, as mmengine does for GPUs."""
     import subprocess
+
     node_list = os.environ['SLURM_NODELIST']
     addr = subprocess.getoutput(
-        f'scontrol show hostname {node_list} | head -n1')
+        f'scontrol show hostname {node_list} | head -n1'
+    )
     os.environ.setdefault('MASTER_ADDR', addr)
     os.environ.setdefault('MASTER_PORT', port or '29500')
     os.environ['WORLD_SIZE'] = os.environ['SLURM_NTASKS']
@@ -83,16 +88,19 @@ def init_cpu_process_group(launcher: str) -> None:
     elif launcher != 'pytorch':
         raise ValueError(
             f'launcher={launcher!r} is not supported on a CPU-only machine; '
-            "use 'pytorch' (tools/dist_train.sh) or 'slurm'.")
+            "use 'pytorch' (tools/dist_train.sh) or 'slurm'."
+        )
     missing = [
-        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
+        k
+        for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT')
         if k not in os.environ
     ]
     if missing:
         raise RuntimeError(
             f'--launcher {launcher} needs the environment variables '
             f'{missing}; start the job with tools/dist_train.sh (torchrun) '
-            'or tools/slurm_train.sh.')
+            'or tools/slurm_train.sh.'
+        )
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(backend='gloo')
 
@@ -106,24 +114,28 @@ def setup_launcher(cfg: Config) -> None:
     launcher = cfg.get('launcher', 'none')
     if launcher not in _LAUNCHERS:
         raise ValueError(
-            f'launcher must be one of {_LAUNCHERS}, got {launcher!r}')
+            f'launcher must be one of {_LAUNCHERS}, got {launcher!r}'
+        )
     if launcher == 'none' or torch.cuda.is_available():
         return
     init_cpu_process_group(launcher)
     env_cfg: Dict = cfg.setdefault('env_cfg', {})
     env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or dict(
-        type='MMDistributedDataParallel', broadcast_buffers=False)
+        type='MMDistributedDataParallel', broadcast_buffers=False
+    )
     wrapper['device_ids'] = None
-    wrapper.setdefault('find_unused_parameters',
-                       cfg.get('find_unused_parameters', False))
+    wrapper.setdefault(
+        'find_unused_parameters', cfg.get('find_unused_parameters', False)
+    )
     cfg.model_wrapper_cfg = wrapper
     n_sync = replace_sync_bn(cfg.model)
     print_log(
         f'CPU distributed run (gloo, rank {torch_dist.get_rank()} of '
         f'{torch_dist.get_world_size()}); {n_sync} SyncBN config(s) '
         'replaced by BN.',
-        logger='current')
+        logger='current',
+    )
 
 
 def check_amp_available() -> None:
@@ -131,4 +143,5 @@ def check_amp_available() -> None:
     if not torch.cuda.is_available():
         raise RuntimeError(
             '--amp (automatic mixed precision) needs a CUDA GPU and none '
-            'is available here; drop --amp to train in fp32 on the CPU.')
+            'is available here; drop --amp to train in fp32 on the CPU.'
+        )

@@ -3,8 +3,7 @@
 # lr x 0.1 every 20 epochs as in RMTL.
 optim_wrapper = dict(
     type='OptimWrapper',
-    optimizer=dict(
-        type='Adam', lr=1e-4, betas=(0.9, 0.99), weight_decay=5e-4),
+    optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99), weight_decay=5e-4),
 )
 param_scheduler = [
     dict(
@@ -13,7 +12,8 @@ param_scheduler = [
         begin=0,
         end=100,
         milestones=[20, 40, 60, 80],
-        gamma=0.1)
+        gamma=0.1,
+    )
 ]
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
 val_cfg = dict(type='ValLoop')
@@ -23,7 +23,8 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=2),
+        type='CheckpointHook', by_epoch=True, interval=10, max_keep_ckpts=2
+    ),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
 )

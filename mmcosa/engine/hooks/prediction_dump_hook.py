@@ -1,4 +1,5 @@
 """Save test predictions for offline evaluation (``tools/test.py --out``)."""
+
 import csv
 import os
 import os.path as osp
@@ -8,9 +9,8 @@ import numpy as np
 from mmengine.dist import collect_results, get_rank
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from PIL import Image
-
 from mmseg.registry import HOOKS
+from PIL import Image
 
 __all__ = ['PredictionDumpHook']
 
@@ -34,7 +34,7 @@ class PredictionDumpHook(Hook):
 
     def __init__(self, out_dir: str) -> None:
         if not isinstance(out_dir, str) or not out_dir:
-            raise TypeError(f'out_dir must be a non-empty str, got {out_dir!r}')
+            raise TypeError(f'out_dir must be a non-empty str: {out_dir!r}')
         self.out_dir = out_dir
         self._rows: List[dict] = []
         self._count = 0
@@ -53,11 +53,13 @@ class PredictionDumpHook(Hook):
             idx = f'r{get_rank()}_{self._count}'
         return f'sample_{idx}'
 
-    def after_test_iter(self,
-                        runner,
-                        batch_idx: int,
-                        data_batch=None,
-                        outputs: Optional[Sequence] = None) -> None:
+    def after_test_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch=None,
+        outputs: Optional[Sequence] = None,
+    ) -> None:
         for sample in outputs or []:
             self._count += 1
             stem = self._stem(sample)
@@ -65,7 +67,8 @@ class PredictionDumpHook(Hook):
             if 'pred_sem_seg' in sample:
                 mask = sample.pred_sem_seg.data.squeeze(0).cpu().numpy()
                 Image.fromarray(mask.astype(np.uint8), mode='L').save(
-                    osp.join(self.out_dir, 'masks', f'{stem}.png'))
+                    osp.join(self.out_dir, 'masks', f'{stem}.png')
+                )
                 row['tumour_px'] = int((mask > 0).sum())
             if 'pred_score' in sample:
                 scores = sample.pred_score.detach().cpu().float().numpy()
@@ -91,4 +94,5 @@ class PredictionDumpHook(Hook):
             writer.writerows(rows)
         print_log(
             f'Saved {len(rows)} predictions to {self.out_dir}',
-            logger='current')
+            logger='current',
+        )
