@@ -1,5 +1,6 @@
 from .crossval import fold_config, load_fold_results, run_crossval, run_fold
 from .crossval_summary import mean_roc, summarise_folds, write_summary_md
+from .crossval_table import build_comparison, load_summary, method_label
 from .image_io import (
     IMAGE_EXTENSIONS,
     ImageReadError,
@@ -19,6 +20,9 @@ from .prediction import BUSPrediction
 from .roc_plot import plot_roc
 
 __all__ = [
+    'build_comparison',
+    'load_summary',
+    'method_label',
     'fold_config',
     'load_fold_results',
     'run_crossval',
