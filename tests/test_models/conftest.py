@@ -30,6 +30,12 @@ def tiny_model_cfg(cls_neck: str = 'COSANeck', **neck_kwargs) -> dict:
     ``None`` gives the single-task U-ResNet."""
     cfg = dict(
         type='MultiTaskEncoderDecoder',
+        data_preprocessor=dict(
+            type='SegDataPreProcessor',
+            mean=[123.675, 116.28, 103.53],
+            std=[58.395, 57.12, 57.375],
+            bgr_to_rgb=True,
+        ),
         backbone=dict(type='ResNetWithStem', depth=18),
         decode_head=dict(
             type='UResNetHead',
