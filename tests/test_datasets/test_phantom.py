@@ -1,5 +1,7 @@
 """Tests of the phantom generator and BUSPhantomDataset."""
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -222,3 +224,33 @@ def test_one_sample_through_the_paper_pipeline():
 def test_dataset_argument_errors(kwargs, err, match):
     with pytest.raises(err, match=match):
         BUSPhantomDataset(**{'num_samples': 20, **kwargs})
+
+
+def test_phantom_config_dataloaders():
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+
+    init_default_scope('mmseg')
+    repo = Path(__file__).resolve().parents[2]
+    cfg = Config.fromfile(repo / 'configs/_base_/datasets/phantom.py')
+    assert [e['type'] for e in cfg.val_evaluator] == [
+        'BUSSegMetric',
+        'BUSClsMetric',
+    ]
+    for key, split in (
+        ('train_dataloader', 'train'),
+        ('val_dataloader', 'test'),
+    ):
+        loader_cfg = cfg[key]
+        assert loader_cfg.dataset.split == split
+        loader_cfg.dataset.update(num_samples=20, img_size=SIZE)
+        loader = Runner.build_dataloader(loader_cfg)
+        batch = next(iter(loader))
+        n = min(loader_cfg.batch_size, len(loader.dataset))
+        assert len(batch['inputs']) == len(batch['data_samples']) == n
+        assert batch['inputs'][0].shape == (3, SIZE, SIZE)
+        assert all(s.gt_label.shape == (1,) for s in batch['data_samples'])
+    assert len(Runner.build_dataloader(cfg.train_dataloader).dataset) == 16
+    us = dict(cfg.train_dataloader.dataset, pipeline=cfg.us_train_pipeline)
+    out = DATASETS.build(us)[0]
+    assert out['data_samples'].gt_label.dtype == torch.long
