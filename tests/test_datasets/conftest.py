@@ -8,6 +8,7 @@ compare what the converters wrote with what went in.
 
 import csv
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Dict, Tuple
 
@@ -214,3 +215,71 @@ def udiat_prepared(udiat_raw, tmp_path_factory):
     out = tmp_path_factory.mktemp('udiat_out') / 'udiat'
     summary = convert_udiat(raw, out, progress=False)
     return out, summary, expected
+
+
+PHANTOM_SIZES = ((64, 96), (80, 120))  # small raw images keep tests fast
+
+
+@pytest.fixture(scope='session')
+def phantom_busi(tmp_path_factory):
+    """(manifest, prepared folder, summary) for Data A's BUSI phantom."""
+    from mmcosa.datasets.phantom.raw import make_phantom_raw
+
+    base = tmp_path_factory.mktemp('phantom_busi')
+    manifest = make_phantom_raw(
+        base / 'raw', 'busi', num=30, seed=1, size_range=PHANTOM_SIZES
+    )
+    summary = convert_busi(base / 'raw', base / 'busi', progress=False)
+    return manifest, base / 'busi', summary
+
+
+@pytest.fixture(scope='session')
+def phantom_udiat(tmp_path_factory):
+    """(manifest, prepared folder, summary) for Data A's UDIAT phantom."""
+    from mmcosa.datasets.phantom.raw import make_phantom_raw
+
+    base = tmp_path_factory.mktemp('phantom_udiat')
+    manifest = make_phantom_raw(
+        base / 'raw',
+        'udiat',
+        num=16,
+        seed=1,
+        size_range=PHANTOM_SIZES,
+        write_csv=True,
+    )
+    summary = convert_udiat(base / 'raw', base / 'udiat', progress=False)
+    return manifest, base / 'udiat', summary
+
+
+def _read_split(out, k, split):
+    return (out / 'splits' / f'fold_{k}_{split}.txt').read_text().split()
+
+
+def _check_folds(out, labels, num_folds, groups):
+    """Disjoint, covering, groups intact, class ratio within one image."""
+    names = set(labels)
+    fold_of = {}
+    for k in range(num_folds):
+        train, test = _read_split(out, k, 'train'), _read_split(out, k, 'test')
+        assert len(set(train)) == len(train)
+        assert len(set(test)) == len(test)
+        assert not set(train) & set(test)
+        assert set(train) | set(test) == names
+        for n in test:
+            assert n not in fold_of, f'{n} tested twice'
+            fold_of[n] = k
+    assert set(fold_of) == names
+    for group in groups:
+        assert len({fold_of[m] for m in group}) == 1, group
+    totals = Counter(labels.values())
+    for k in range(num_folds):
+        per_class = Counter(labels[n] for n, f in fold_of.items() if f == k)
+        for c, n in totals.items():
+            assert abs(per_class[c] - n / num_folds) <= 1, (k, c)
+
+
+@pytest.fixture(scope='session')
+def check_folds():
+    """Assert a prepared folder's folds: disjoint, covering, duplicate
+    groups intact, class counts within one image of the ratio."""
+    return _check_folds

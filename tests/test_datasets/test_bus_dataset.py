@@ -187,8 +187,9 @@ def one_iteration(model, loader_cfg):
     return losses
 
 
-def test_train_iteration_segmentor(busi_prepared):
-    _, loader = dataset_cfg('busi.py', busi_prepared[0])
+def test_train_iteration_segmentor(phantom_busi):
+    # the BUSI-layout phantom of make_phantom_raw, converted
+    _, loader = dataset_cfg('busi.py', phantom_busi[1])
     model = MODELS.build(
         dict(
             type='EncoderDecoder',
@@ -216,8 +217,9 @@ def test_train_iteration_segmentor(busi_prepared):
     assert 'decode.loss_ce' in losses
 
 
-def test_train_iteration_mmpretrain_classifier(udiat_prepared):
-    _, loader = dataset_cfg('udiat_cls.py', udiat_prepared[0])
+def test_train_iteration_mmpretrain_classifier(phantom_udiat):
+    # the UDIAT-layout phantom of make_phantom_raw, converted
+    _, loader = dataset_cfg('udiat_cls.py', phantom_udiat[1])
     model = MODELS.build(
         dict(
             type='mmpretrain.ImageClassifier',

@@ -2,7 +2,6 @@
 
 import csv
 import json
-from collections import Counter
 
 import numpy as np
 import pytest
@@ -20,30 +19,7 @@ def read_split(out, k, split):
     return (out / 'splits' / f'fold_{k}_{split}.txt').read_text().split()
 
 
-def check_folds(out, labels, num_folds, groups):
-    """Disjoint, covering, groups intact, class ratio within one image."""
-    names = set(labels)
-    fold_of = {}
-    for k in range(num_folds):
-        train, test = read_split(out, k, 'train'), read_split(out, k, 'test')
-        assert len(set(train)) == len(train)
-        assert len(set(test)) == len(test)
-        assert not set(train) & set(test)
-        assert set(train) | set(test) == names
-        for n in test:
-            assert n not in fold_of, f'{n} tested twice'
-            fold_of[n] = k
-    assert set(fold_of) == names
-    for group in groups:
-        assert len({fold_of[m] for m in group}) == 1, group
-    totals = Counter(labels.values())
-    for k in range(num_folds):
-        per_class = Counter(labels[n] for n, f in fold_of.items() if f == k)
-        for c, n in totals.items():
-            assert abs(per_class[c] - n / num_folds) <= 1, (k, c)
-
-
-def test_busi_content(busi_prepared):
+def test_busi_content(busi_prepared, check_folds):
     out, summary, expected = busi_prepared
     rows = read_labels(out)
     # the benign/malignant byte copy is a conflict: both excluded
@@ -92,7 +68,7 @@ def test_busi_content(busi_prepared):
     assert 'closest pair not grouped' in summary.format()
 
 
-def test_busi_keep_normal_and_conflicts(busi_raw, tmp_path):
+def test_busi_keep_normal_and_conflicts(busi_raw, tmp_path, check_folds):
     raw, expected = busi_raw
     s = convert_busi(
         raw,
@@ -138,7 +114,7 @@ def test_exact_threshold_only(busi_raw, tmp_path):
     assert all(g['max_distance'] == 0 for g in s.duplicate_groups)
 
 
-def test_udiat_content(udiat_prepared):
+def test_udiat_content(udiat_prepared, check_folds):
     out, summary, expected = udiat_prepared
     rows = read_labels(out)
     assert [r['filename'] for r in rows] == [
