@@ -1,0 +1,108 @@
+"""BUSVisualizationHook with fake runners (no image files needed)."""
+
+import os
+from types import SimpleNamespace
+from unittest.mock import MagicMock
+
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import PixelData
+from mmseg.structures import SegDataSample
+
+from mmcosa.apis.overlay import MARGIN_COLOUR, margin_ring
+from mmcosa.engine import BUSVisualizationHook
+
+
+def _sample(idx=0, size=32):
+    mask = torch.zeros(1, size, size, dtype=torch.long)
+    mask[:, 8:24, 8:24] = 1
+    sample = SegDataSample(
+        metainfo=dict(
+            img_path=f'phantom_s0_{idx:05d}.png',
+            ori_shape=(size, size),
+            img_shape=(size, size),
+        )
+    )
+    sample.pred_sem_seg = PixelData(data=mask)
+    sample.gt_sem_seg = PixelData(data=mask.clone())
+    sample.pred_score = torch.tensor([0.3, 0.7])
+    sample.pred_label = torch.tensor([1])
+    sample.gt_label = torch.tensor([0])
+    return sample
+
+
+def _regions(size=32):
+    mask = np.zeros((size, size), np.uint8)
+    mask[8:24, 8:24] = 1
+    ring = margin_ring(mask, 5)
+    tumour = (mask > 0) & ~ring
+    return torch.from_numpy(
+        np.stack([~ring & ~tumour, tumour, ring]).astype(np.float32)
+    )
+
+
+class _Neck(torch.nn.Module):
+    def __init__(self, regions):
+        super().__init__()
+        self.last_regions = regions
+
+
+def test_draw_sample_from_input_tensor():
+    img = torch.full((3, 32, 32), 100, dtype=torch.uint8)
+    drawing = BUSVisualizationHook.draw_sample(
+        _sample(), img, _regions()[None][0]
+    )
+    # enlarged x8 to 256, plus the text strip on top
+    assert drawing.shape[1:] == (256, 3) and drawing.shape[0] > 256
+    body = drawing[drawing.shape[0] - 256 :]
+    # the ring pixel (row 6 of 32 -> 48..55 at x8) is blended with yellow
+    expected = 100 * 0.6 + np.array(MARGIN_COLOUR) * 0.4
+    np.testing.assert_allclose(body[52, 128], expected, atol=1)
+    assert tuple(body[128, 128]) == (100, 100, 100)  # tumour inside
+
+
+def test_hook_draws_first_images_into_work_dir_and_backends(tmp_path):
+    regions = _regions()[None].repeat(3, 1, 1, 1)
+    runner = SimpleNamespace(
+        work_dir=str(tmp_path),
+        iter=7,
+        model=_Neck(regions),
+        visualizer=MagicMock(),
+        val_dataloader=SimpleNamespace(
+            dataset=SimpleNamespace(
+                metainfo=dict(cls_classes=('benign', 'malignant'))
+            )
+        ),
+    )
+    hook = BUSVisualizationHook(num_images=2)
+    batch = dict(inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)] * 3)
+    hook.before_val_epoch(runner)
+    hook.after_val_iter(runner, 0, batch, [_sample(i) for i in range(3)])
+    hook.after_val_iter(runner, 1, batch, [_sample(i) for i in range(3, 6)])
+    files = sorted(os.listdir(tmp_path / 'vis' / 'val_7'))
+    assert files == ['val_phantom_s0_00000.png', 'val_phantom_s0_00001.png']
+    assert runner.visualizer.add_image.call_count == 2
+    name, image = runner.visualizer.add_image.call_args[0]
+    assert name == 'val_phantom_s0_00001' and image.ndim == 3
+    assert runner.visualizer.add_image.call_args[1] == dict(step=7)
+    # the next evaluation draws the same first images again
+    hook.before_val_epoch(runner)
+    hook.after_val_iter(runner, 0, batch, [_sample(i) for i in range(3)])
+    assert runner.visualizer.add_image.call_count == 4
+    # test loop too, unless switched off
+    hook.before_test_epoch(runner)
+    hook.after_test_iter(runner, 0, batch, [_sample(0)])
+    assert os.listdir(tmp_path / 'vis' / 'test_7') == [
+        'test_phantom_s0_00000.png'
+    ]
+    off = BUSVisualizationHook(draw_test=False, out_dir=None)
+    off.after_test_iter(runner, 0, batch, [_sample(0)])
+    assert runner.visualizer.add_image.call_count == 5
+
+
+def test_hook_arguments():
+    with pytest.raises(ValueError, match='num_images'):
+        BUSVisualizationHook(num_images=0)
+    with pytest.raises(TypeError, match='out_dir'):
+        BUSVisualizationHook(out_dir=3)
