@@ -254,3 +254,29 @@ def test_phantom_config_dataloaders():
     us = dict(cfg.train_dataloader.dataset, pipeline=cfg.us_train_pipeline)
     out = DATASETS.build(us)[0]
     assert out['data_samples'].gt_label.dtype == torch.long
+
+
+def test_generate_sample_argument_errors():
+    with pytest.raises(ValueError, match='index must be an int >= 0'):
+        generate_sample(0, -1, SIZE)
+    with pytest.raises(ValueError, match='seed must be an int >= 0'):
+        generate_sample(1.5, 0, SIZE)
+
+
+def test_phantom_montage(tmp_path):
+    from mmcosa.datasets.phantom import phantom_montage
+    from mmcosa.datasets.phantom.cli import phantom_figure_main
+
+    montage = phantom_montage(per_class=2, img_size=48, gap=4)
+    assert montage.shape == (2 * 48 + 4, 2 * 48 + 4, 3)
+    assert (montage[48:52] == 255).all()  # white gap between the rows
+    # contours: green on the benign row, red on the malignant row
+    top, bottom = montage[:48].astype(int), montage[52:].astype(int)
+    assert ((top[..., 1] - top[..., 2]) > 100).any()
+    assert ((bottom[..., 2] - bottom[..., 1]) > 100).any()
+    out = tmp_path / 'fig.png'
+    assert (
+        phantom_figure_main([str(out), '--per-class', '1', '--img-size', '48'])
+        == 0
+    )
+    assert cv2.imread(str(out)).shape == (2 * 48 + 4, 48, 3)

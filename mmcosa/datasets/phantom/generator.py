@@ -174,6 +174,13 @@ def generate_sample(
         {0, 1} (union of the lesions), ``label`` int, ``meta`` list of
         per-lesion dicts.
     """
+    for name, value in (('seed', seed), ('index', index)):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, np.integer))
+            or value < 0
+        ):
+            raise ValueError(f'{name} must be an int >= 0, got {value!r}')
     label = label_of_index(index, malignant_ratio)
     rng = np.random.default_rng([seed, STREAM_DATASET, index, label])
     num_lesions = 2 if rng.random() < p_second else 1

@@ -65,7 +65,7 @@ def _near_duplicate(
     rng: np.random.Generator,
 ):
     if kind == 'reencoded':  # lossy round trip: a few grey levels change
-        ok, buf = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        _, buf = cv2.imencode('.jpg', img, [cv2.IMWRITE_JPEG_QUALITY, 92])
         return cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE), masks
     if kind == 'resized':
         f = rng.uniform(0.9, 0.97)
