@@ -86,8 +86,8 @@ def write_tiny_data(root: str, num: int = 8) -> None:
     for i in range(num):
         img = rng.integers(0, 60, (32, 32, 3), dtype=np.uint8)
         mask = np.zeros((32, 32), np.uint8)
-        y, x = rng.integers(4, 16, 2)
-        mask[y : y + 12, x : x + 12] = 1
+        y, x = rng.integers(2, 14, 2)
+        mask[y : y + 16, x : x + 16] = 1
         img[mask == 1] += 150
         Image.fromarray(img).save(osp.join(root, 'img', f'{i:03d}.png'))
         Image.fromarray(mask).save(osp.join(root, 'ann', f'{i:03d}.png'))
@@ -145,3 +145,58 @@ def run(
 
 
 PYTHON = sys.executable
+
+
+def train_tiny_checkpoint(config: str, data_root: str, path: str) -> str:
+    """Fit the tiny model with a plain loop and save an mmengine checkpoint.
+
+    The result predicts the squares well, so tests that compare predictions
+    do not pass merely because every prediction is background.
+    """
+    import torch
+    from mmengine.config import Config
+    from mmengine.logging import HistoryBuffer
+    from mmengine.structures import PixelData
+    from mmseg.registry import MODELS
+    from mmseg.structures import SegDataSample
+    from mmseg.utils import register_all_modules
+
+    register_all_modules()
+    torch.manual_seed(0)
+    model = MODELS.build(Config.fromfile(config).model)
+    names = sorted(os.listdir(osp.join(data_root, 'img')))
+    imgs = [
+        torch.from_numpy(np.array(Image.open(osp.join(data_root, 'img', n))))
+        .permute(2, 0, 1)
+        .flip(0)  # BGR, as LoadImageFromFile reads it
+        for n in names
+    ]
+    gts = [
+        torch.from_numpy(np.array(Image.open(osp.join(data_root, 'ann', n))))
+        for n in names
+    ]
+    optim = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for it in range(60):
+        idx = [(2 * it) % len(names), (2 * it + 1) % len(names)]
+        samples = []
+        for i in idx:
+            sample = SegDataSample(
+                gt_sem_seg=PixelData(data=gts[i][None].long())
+            )
+            sample.set_metainfo(dict(img_shape=(32, 32), pad_shape=(32, 32)))
+            samples.append(sample)
+        data = model.data_preprocessor(
+            dict(inputs=[imgs[i] for i in idx], data_samples=samples), True
+        )
+        loss = model(**data, mode='loss')['decode.loss_ce']
+        optim.zero_grad()
+        loss.backward()
+        optim.step()
+    torch.save(
+        dict(
+            state_dict=model.state_dict(),
+            meta=dict(hist=HistoryBuffer([1.0], [1]), seed=np.int64(0)),
+        ),
+        path,
+    )
+    return path
