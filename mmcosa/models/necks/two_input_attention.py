@@ -87,6 +87,7 @@ class TwoInputSelfAttention(nn.Module):
         bias = None
         if region_map is not None:
             bias = region_map.reshape(n, 1, h * w).clamp_min(EPS).log()
+            bias = bias.to(query.dtype)  # SDPA wants one dtype under AMP
         # (N, HW, C/r) x (N, HW, C/r) -> (N, HW, C); DANet has no scaling.
         out = F.scaled_dot_product_attention(
             query, key, value, attn_mask=bias, scale=1.0
