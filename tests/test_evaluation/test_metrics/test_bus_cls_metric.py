@@ -174,3 +174,18 @@ def test_bad_arguments_and_inputs():
     )
     with pytest.raises(ValueError, match='too few'):
         metric.evaluate(1)
+
+
+def test_summarise_offline_with_other_positive_class():
+    metric = BUSClsMetric()  # benign positive
+    _evaluate(metric, _samples())
+    offline, roc = BUSClsMetric.summarise(
+        metric.scores['probs'],
+        metric.scores['all_gt_label'],
+        metric.scores['all_pred_label'],
+        positive=1,
+    )
+    online = _evaluate(BUSClsMetric(positive_class='malignant'), _samples())
+    for key, value in offline.items():
+        assert online[f'cls/{key}'] == pytest.approx(value), key
+    assert roc['positive_class'] == 'malignant'
