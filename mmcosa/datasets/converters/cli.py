@@ -3,9 +3,12 @@
 Each ``*_main`` parses ``argv``, runs the conversion or check, logs the
 result and returns the process exit code: 0 on success, 1 on bad input or
 problems found (the message names the files), 2 on bad arguments.
+Failures are logged at WARNING level: mmengine's ERROR format prefixes
+each message with the logger's own source path, which hides the message.
 """
 
 import argparse
+import logging
 from pathlib import Path
 from typing import List, Optional
 
@@ -84,7 +87,7 @@ def _run(convert, args, **extra) -> int:
         print_log(
             f'conversion failed, nothing written to {args.out}:\n{e}',
             logger='current',
-            level=40,
+            level=logging.WARNING,
         )
         return 1
     print_log(
@@ -141,7 +144,7 @@ def verify_main(argv: Optional[List[str]] = None) -> int:
             + '\n'.join(f'  - {m}' for m in problems)
             + '\nRe-run the converter (with --overwrite) to rebuild it.',
             logger='current',
-            level=40,
+            level=logging.WARNING,
         )
         return 1
     print_log(
