@@ -1,6 +1,9 @@
 """Bad input: every case is refused with a message naming the file."""
 
 import re
+import runpy
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +16,8 @@ from mmcosa.datasets.converters import (
     convert_udiat,
     udiat_main,
 )
+
+TOOLS = Path(__file__).parents[2] / 'tools' / 'dataset_converters'
 
 
 def busi(make_busi, tmp_path):
@@ -197,7 +202,7 @@ def test_rerun_and_overwrite(make_busi, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ['out', 'raw']
 
 
-def test_cli_exit_codes(make_busi, tmp_path):
+def test_cli_exit_codes(make_busi, tmp_path, monkeypatch):
     raw, base = busi(make_busi, tmp_path)
     (base / 'benign' / 'benign (3).png').write_bytes(b'xx')
     out = tmp_path / 'out'
@@ -210,6 +215,11 @@ def test_cli_exit_codes(make_busi, tmp_path):
         == 0
     )
     assert (out / 'meta.json').is_file()
+    # the tool script itself: a second run is refused with exit code 1
+    monkeypatch.setattr(sys, 'argv', ['busi.py', str(raw), str(out)])
+    with pytest.raises(SystemExit) as e:
+        runpy.run_path(str(TOOLS / 'busi.py'), run_name='__main__')
+    assert e.value.code == 1
 
 
 # ------------------------------------------------------------------ UDIAT
