@@ -19,12 +19,14 @@ class scores for both conventions, whatever the config's metric says:
 """
 
 import copy
+import gc
 import json
 import os
 import os.path as osp
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
+import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
@@ -160,7 +162,11 @@ def run_fold(
     with open(tmp, 'w') as f:
         json.dump(result, f, indent=1)
     os.replace(tmp, osp.join(fold_dir, FOLD_RESULT))
+    # Free this fold's model and data before the next fold is built.
     del runner
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
     return result
 
 
