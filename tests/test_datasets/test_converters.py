@@ -95,12 +95,15 @@ def test_busi_keep_normal_and_conflicts(busi_raw, tmp_path, check_folds):
 def test_folds_deterministic(busi_raw, busi_prepared, tmp_path):
     raw, _ = busi_raw
     out, _, _ = busi_prepared
-    convert_busi(raw, tmp_path / 'same', progress=False)
+    convert_busi(raw, tmp_path / 'same', progress=False, workers=3)
     convert_busi(raw, tmp_path / 'other', seed=5, progress=False)
     same = [read_split(tmp_path / 'same', k, 'test') for k in range(5)]
     ref = [read_split(out, k, 'test') for k in range(5)]
     other = [read_split(tmp_path / 'other', k, 'test') for k in range(5)]
-    assert same == ref
+    assert same == ref  # same seed, any number of workers
+    assert (tmp_path / 'same' / 'labels.csv').read_text() == (
+        out / 'labels.csv'
+    ).read_text()
     assert other != ref
 
 
@@ -157,3 +160,8 @@ def test_num_folds_checked(busi_raw, tmp_path):
     with pytest.raises(ValueError, match='num_folds must be an int >= 2'):
         convert_busi(raw, tmp_path / 'o', num_folds=1, progress=False)
     assert not (tmp_path / 'o').exists()
+
+
+def test_workers_checked(busi_raw, tmp_path):
+    with pytest.raises(ValueError, match='workers must be an int >= 1'):
+        convert_busi(busi_raw[0], tmp_path / 'o', workers=0)

@@ -6,6 +6,7 @@ from PIL import Image
 
 from mmcosa.datasets.converters import (
     ConversionError,
+    ConversionSummary,
     dhash,
     find_duplicate_groups,
     hamming_matrix,
@@ -140,3 +141,33 @@ def test_staging_cleans_up_on_error(tmp_path):
     with staging_dir(out) as tmp:
         (tmp / 'meta.json').write_text('{}')
     assert [p.name for p in out.iterdir()] == ['meta.json']
+
+
+def test_summary_format():
+    s = ConversionSummary(
+        'BUSI',
+        'out',
+        counts={'benign': 3, 'malignant': 1},
+        merged_masks={f'b{i}.png': ['m.png', 'm_1.png'] for i in range(23)},
+        duplicate_groups=[
+            dict(
+                members=['a.png', 'b.png'],
+                labels=['benign', 'malignant'],
+                kind='exact',
+                max_distance=0,
+                conflict=True,
+            )
+        ],
+        excluded_conflicts=['a.png', 'b.png'],
+    )
+    text = s.format()
+    assert text.startswith('BUSI -> out: 4 images (benign 3, malignant 1)')
+    assert 'b19.png <- m.png | m_1.png' in text
+    assert 'b20.png' not in text and '... 3 more, listed in meta.json' in text
+    assert (
+        '[exact, <= 0 bits] CONFLICT a.png (benign), b.png (malignant)' in text
+    )
+    assert (
+        'conflicts: 1 group(s) with different labels; 2 image(s) '
+        'excluded' in text
+    )

@@ -193,6 +193,7 @@ def convert_busi(
     overwrite: bool = False,
     dup_threshold: int = 20,
     progress: bool = True,
+    workers: int = 1,
 ) -> ConversionSummary:
     """Convert a downloaded BUSI folder into the prepared layout.
 
@@ -209,6 +210,8 @@ def convert_busi(
         dup_threshold (int): Max dHash distance (of 256 bits) of near
             duplicates. Defaults to 20.
         progress (bool): Show a progress bar.
+        workers (int): Threads reading and writing images; the output
+            does not depend on it. Defaults to 1.
 
     Returns:
         ConversionSummary: What was written, excluded and skipped.
@@ -233,5 +236,6 @@ def convert_busi(
         overwrite=overwrite,
         dup_threshold=dup_threshold,
         progress=progress,
+        workers=workers,
         options=options,
     )

@@ -9,6 +9,7 @@ each message with the logger's own source path, which hides the message.
 
 import argparse
 import logging
+import os
 from pathlib import Path
 from typing import List, Optional
 
@@ -64,6 +65,13 @@ def _common_parser(description: str, raw_help: str) -> argparse.ArgumentParser:
         'duplicates; 0 = exact only (default 20)',
     )
     p.add_argument(
+        '--workers',
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        help='threads reading and writing images; the output does not '
+        'depend on it (default: min(4, CPU cores))',
+    )
+    p.add_argument(
         '--no-progress', action='store_true', help='no progress bar'
     )
     return p
@@ -81,6 +89,7 @@ def _run(convert, args, **extra) -> int:
             overwrite=args.overwrite,
             dup_threshold=args.dup_threshold,
             progress=not args.no_progress,
+            workers=args.workers,
             **extra,
         )
     except (ConversionError, ValueError) as e:

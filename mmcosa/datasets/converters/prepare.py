@@ -18,8 +18,9 @@ import csv
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 from mmengine.logging import print_log
@@ -134,6 +135,7 @@ def write_prepared(
     dup_threshold: int = 20,
     hash_size: int = 16,
     progress: bool = True,
+    workers: int = 1,
     options: Optional[dict] = None,
 ) -> ConversionSummary:
     """Convert collected raw samples into the prepared layout at ``out_dir``.
@@ -156,6 +158,7 @@ def write_prepared(
         dup_threshold (int): Max Hamming distance of near duplicates.
         hash_size (int): dHash grid side (``hash_size ** 2`` bits).
         progress (bool): Show a progress bar.
+        workers (int): Threads reading and writing images. Defaults to 1.
         options (dict, optional): Converter options stored in meta.json.
 
     Returns:
@@ -167,6 +170,8 @@ def write_prepared(
     """
     if not isinstance(num_folds, int) or num_folds < 2:
         raise ValueError(f'num_folds must be an int >= 2, got {num_folds!r}.')
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f'workers must be an int >= 1, got {workers!r}.')
     start = time.perf_counter()
     out_dir = Path(out_dir)
     check_output_dir(out_dir, overwrite)
@@ -185,15 +190,27 @@ def write_prepared(
         kept: List[RawSample] = []
         infos: List[dict] = []
         bar = ProgressBar(len(collected.samples)) if progress else None
-        for s in collected.samples:
+
+        def convert(s: RawSample) -> Union[dict, ConversionError]:
             try:
-                infos.append(_convert_one(s, tmp, hash_size))
-                kept.append(s)
+                return _convert_one(s, tmp, hash_size)
             except ConversionError as e:
-                problems.extend(e.problems)
-                summary.skipped.extend(e.problems)
-            if bar is not None:
-                bar.update()
+                return e
+
+        # PNG decoding releases the GIL: threads overlap it; map keeps
+        # the input order, so the output does not depend on ``workers``.
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for s, res in zip(
+                collected.samples, pool.map(convert, collected.samples)
+            ):
+                if isinstance(res, ConversionError):
+                    problems.extend(res.problems)
+                    summary.skipped.extend(res.problems)
+                else:
+                    infos.append(res)
+                    kept.append(s)
+                if bar is not None:
+                    bar.update()
         if bar is not None:
             bar.file.write('\n')
         if problems and not skip_bad:

@@ -6,6 +6,9 @@ from typing import Dict, List, Optional
 
 __all__ = ['ConversionSummary']
 
+# Merged-mask images listed in the log (all are in meta.json).
+_MAX_LISTED = 20
+
 
 @dataclass
 class ConversionSummary:
@@ -68,8 +71,13 @@ class ConversionSummary:
             f'merged masks: {len(self.merged_masks)} image(s) '
             f'with several lesion masks (union)'
         )
-        for name, files in self.merged_masks.items():
+        merged = list(self.merged_masks.items())
+        for name, files in merged[:_MAX_LISTED]:
             lines.append(f'  {name} <- {" | ".join(files)}')
+        if len(merged) > _MAX_LISTED:
+            lines.append(
+                f'  ... {len(merged) - _MAX_LISTED} more, listed in meta.json'
+            )
         groups = self.duplicate_groups
         exact = sum(g['kind'] == 'exact' for g in groups)
         members = sum(len(g['members']) for g in groups)

@@ -281,6 +281,7 @@ def convert_udiat(
     overwrite: bool = False,
     dup_threshold: int = 20,
     progress: bool = True,
+    workers: int = 1,
 ) -> ConversionSummary:
     """Convert a downloaded UDIAT Dataset B folder into the prepared layout.
 
@@ -298,6 +299,8 @@ def convert_udiat(
         dup_threshold (int): Max dHash distance (of 256 bits) of near
             duplicates. Defaults to 20.
         progress (bool): Show a progress bar.
+        workers (int): Threads reading and writing images; the output
+            does not depend on it. Defaults to 1.
 
     Returns:
         ConversionSummary: What was written, excluded and skipped.
@@ -322,5 +325,6 @@ def convert_udiat(
         overwrite=overwrite,
         dup_threshold=dup_threshold,
         progress=progress,
+        workers=workers,
         options=options,
     )
