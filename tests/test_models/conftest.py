@@ -25,6 +25,12 @@ def _mmseg_scope() -> None:
     init_default_scope('mmseg')
 
 
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    """Every test starts from the same random state (reproducible)."""
+    torch.manual_seed(0)
+
+
 def tiny_model_cfg(cls_neck: str = 'COSANeck', **neck_kwargs) -> dict:
     """MTL model dict on ResNet-18 (C5 = 512) from scratch; ``cls_neck``
     ``None`` gives the single-task U-ResNet."""

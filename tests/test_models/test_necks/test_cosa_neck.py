@@ -156,3 +156,18 @@ def test_bad_arguments():
         COSANeck(dilation_size=4)
     with pytest.raises(ValueError, match='tumour_index=-1'):
         COSANeck(tumour_index=-1)
+
+
+@pytest.mark.parametrize('tumour_index', [0, 1, 2])
+def test_tumour_mask_equals_argmax_with_ties(tumour_index):
+    torch.manual_seed(0)
+    logits = torch.randint(0, 3, (2, 3, 16, 16)).float()  # many ties
+    neck = COSANeck(in_channels=16, tumour_index=tumour_index)
+    expected = logits.argmax(dim=1, keepdim=True) == tumour_index
+    assert torch.equal(neck._tumour_mask(logits), expected)
+
+
+def test_tumour_index_beyond_the_classes():
+    neck = COSANeck(in_channels=16, tumour_index=2)
+    with pytest.raises(ValueError, match='tumour_index=2 but the'):
+        neck.split_regions(torch.randn(1, 2, 8, 8))
