@@ -1,17 +1,25 @@
-# MTL-COSA with a ResNet-18 trained from scratch on the phantom: the
-# embedded default demo. No files, no downloads: BUSPhantomDataset renders
-# its cases on the fly. Runs on a 2-core CPU in about 5 minutes:
+# MTL-COSA with a ResNet-18 trained from scratch on the built-in phantom:
+# the embedded default demo. No data files, no downloads, no GPU:
+# BUSPhantomDataset renders its cases on the fly.
 #   python tools/train.py configs/mtl_cosa_r18_phantom.py
 #   python tools/test.py configs/mtl_cosa_r18_phantom.py \
-#       work_dirs/mtl_cosa_r18_phantom/iter_{max_iters}.pth
-# It is the paper's network (U-ResNet decoder + COSA branch) at a smaller
-# scale: ResNet-18 instead of ResNet-101, 128x128 instead of 256x256, a
-# short iteration-based schedule with a higher learning rate (no ImageNet
-# weights to start from). Everything is in this file (plus the runtime).
+#       work_dirs/mtl_cosa_r18_phantom/iter_300.pth
+# 300 iterations of batch 8 at 128x128 cost about 300 CPU-seconds (about
+# 5 minutes on a 2-core CPU with the start-up and the evaluation); on the
+# 100 test cases the model reaches a tumour DSC of about 90 % and a
+# malignancy AUC of about 0.94 (docs/configs.md gives the measured run).
+# On a CPU shared with other jobs, OMP_NUM_THREADS=1 avoids thread
+# oversubscription.
+#
+# It is the paper's network (U-ResNet decoder + COSA branch + dropout 0.5,
+# losses weighted 0.8 / 0.2) at a smaller scale: ResNet-18 instead of
+# ResNet-101, 128x128 instead of 256x256, and a short iteration-based
+# schedule with a higher learning rate, as there are no ImageNet weights
+# to start from. Everything but the runtime is in this file.
 _base_ = ['./_base_/default_runtime.py']
 
 crop_size = (128, 128)
-max_iters = 200
+max_iters = 300
 batch_size = 8
 
 # ----------------------------------------------------------------- model
@@ -70,9 +78,13 @@ model = dict(
 )
 
 # ------------------------------------------------------------------ data
-# One pool of phantom cases split into 5 stratified folds; fold 0 is the
-# test split (disjoint from the training folds). Rendered once at start
-# (cache=True, ~20 ms a case at 128x128).
+# One pool of 500 phantom cases split into 5 stratified folds: fold 0 (100
+# cases) is the test split, the other 400 cases train (disjoint). Rendered
+# once at start (cache=True, a few seconds). Only horizontal flips: the
+# short schedule learns fastest with light augmentation (vertical flips
+# would also put acoustic shadows above lesions).
+# _base_/datasets/phantom.py has the paper's full augmentation for longer
+# runs.
 phantom = dict(
     type='BUSPhantomDataset',
     num_samples=500,
@@ -100,6 +112,8 @@ val_dataloader = dict(
     dataset=dict(**phantom, split='test', pipeline=test_pipeline),
 )
 test_dataloader = val_dataloader
+# Malignant is the positive class here (the clinical convention); the
+# BUSI / UDIAT configs follow the paper's tables (benign positive).
 val_evaluator = [
     dict(type='BUSSegMetric'),
     dict(type='BUSClsMetric', positive_class='malignant'),
@@ -107,6 +121,8 @@ val_evaluator = [
 test_evaluator = val_evaluator
 
 # -------------------------------------------------------------- schedule
+# Adam as in the paper, lr 1e-3 (training from scratch), 20 warm-up
+# iterations, cosine decay; one evaluation and one checkpoint at the end.
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='Adam', lr=1e-3, betas=(0.9, 0.99), weight_decay=1e-4),
