@@ -145,8 +145,11 @@ def verify_main(argv: Optional[List[str]] = None) -> int:
         description='Check a prepared mmcosa data folder; name every problem.'
     )
     p.add_argument('root', type=Path, help='prepared folder (data/busi)')
+    p.add_argument(
+        '--no-progress', action='store_true', help='no progress bar'
+    )
     args = p.parse_args(argv)
-    problems = verify_prepared(args.root)
+    problems = verify_prepared(args.root, progress=not args.no_progress)
     if problems:
         print_log(
             f'{args.root}: {len(problems)} problem(s):\n'

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Dict, List, Set
 
 import numpy as np
+from mmengine.utils import ProgressBar
 from PIL import Image, UnidentifiedImageError
 
 from .records import CLASS_NAMES, NORMAL_LABEL
@@ -34,7 +35,9 @@ def _read_list(path: Path, problems: List[str]) -> List[str]:
     return lines
 
 
-def _check_pairs(root: Path, problems: List[str]) -> Dict[str, np.ndarray]:
+def _check_pairs(
+    root: Path, problems: List[str], progress: bool
+) -> Dict[str, np.ndarray]:
     img_dir, mask_dir = root / 'images', root / 'masks'
     images = {p.name for p in img_dir.iterdir() if p.is_file()}
     masks = {p.name for p in mask_dir.iterdir() if p.is_file()}
@@ -43,7 +46,11 @@ def _check_pairs(root: Path, problems: List[str]) -> Dict[str, np.ndarray]:
     for name in sorted(masks - images):
         problems.append(f'masks/{name}: no image images/{name}')
     found = {}
-    for name in sorted(images & masks):
+    paired = sorted(images & masks)
+    bar = ProgressBar(len(paired)) if progress else None
+    for name in paired:
+        if bar is not None:
+            bar.update()
         if not name.endswith('.png'):
             problems.append(f'images/{name}: not a .png file')
             continue
@@ -70,6 +77,8 @@ def _check_pairs(root: Path, problems: List[str]) -> Dict[str, np.ndarray]:
                 f'masks/{name}: values {bad[:5].tolist()} outside {{0, 1}}'
             )
         found[name] = mask
+    if bar is not None:
+        bar.file.write('\n')
     return found
 
 
@@ -175,11 +184,12 @@ def _check_splits(root: Path, names: Set[str], problems: List[str]) -> None:
             )
 
 
-def verify_prepared(root: Path) -> List[str]:
+def verify_prepared(root: Path, progress: bool = False) -> List[str]:
     """Check a prepared folder and name every problem.
 
     Args:
         root (Path): The prepared folder (``data/busi``).
+        progress (bool): Show a progress bar while reading the images.
 
     Returns:
         list[str]: One message per problem, each naming the file (relative
@@ -194,7 +204,7 @@ def verify_prepared(root: Path) -> List[str]:
     ]
     if any(not (root / d).is_dir() for d in ('images', 'masks')):
         return problems
-    masks = _check_pairs(root, problems)
+    masks = _check_pairs(root, problems, progress)
     images = {p.name for p in (root / 'images').iterdir() if p.is_file()}
     labels: Dict[str, int] = {}
     if (root / 'labels.csv').is_file():
