@@ -2,6 +2,7 @@
 
 import csv
 import json
+import numbers
 import os
 import os.path as osp
 from typing import Callable, List, Optional, Sequence, Union
@@ -12,6 +13,26 @@ from mmseg.registry import DATASETS
 __all__ = ['BUSDataset']
 
 SPLITS = ('train', 'test', 'all')
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _read_num_folds(data_root: str) -> Optional[int]:
+    """``num_folds`` from ``meta.json``; None when there is none."""
+    path = osp.join(data_root, 'meta.json')
+    if not osp.isfile(path):
+        return None
+    with open(path, encoding='utf-8') as f:
+        try:
+            value = json.load(f).get('num_folds')
+        except ValueError as e:
+            raise ValueError(
+                f'{path}: not valid JSON ({e}); re-run the converter with '
+                f'--overwrite.'
+            ) from e
+    return int(value) if _is_int(value) else None
 
 
 @DATASETS.register_module()
@@ -47,6 +68,9 @@ class BUSDataset(BaseSegDataset):
         keep_normal (bool): Keep normal images (label 2, empty mask) when
             the folder holds any (converted with ``--keep-normal``);
             ``cls_classes`` then gains ``'normal'``. Defaults to False.
+        num_folds (int, optional): Expected number of folds; checked
+            against ``meta.json`` when given (the cross-validation runner
+            may set it). The folder's own count is ``self.num_folds``.
         pipeline (list, optional): Transforms. Defaults to None.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`
             (``test_mode``, ``lazy_init``, ``indices``, ``metainfo``, ...).
@@ -64,6 +88,7 @@ class BUSDataset(BaseSegDataset):
         fold: int = 0,
         split: str = 'all',
         keep_normal: bool = False,
+        num_folds: Optional[int] = None,
         pipeline: Optional[List[Union[dict, Callable]]] = None,
         **kwargs,
     ) -> None:
@@ -73,8 +98,12 @@ class BUSDataset(BaseSegDataset):
             raise TypeError(
                 f'data_root must be a folder path (str), got {data_root!r}.'
             )
-        if not isinstance(fold, int) or isinstance(fold, bool) or fold < 0:
+        if not _is_int(fold) or fold < 0:
             raise ValueError(f'fold must be an int >= 0, got {fold!r}.')
+        if num_folds is not None and (not _is_int(num_folds) or num_folds < 2):
+            raise ValueError(
+                f'num_folds must be an int >= 2 or None, got {num_folds!r}.'
+            )
         if split not in SPLITS:
             raise ValueError(f'split must be one of {SPLITS}, got {split!r}.')
         if not isinstance(keep_normal, bool):
@@ -87,7 +116,25 @@ class BUSDataset(BaseSegDataset):
                 f'with tools/dataset_converters/busi.py (or udiat.py) RAW '
                 f'{data_root}, see docs/data.md.'
             )
-        self.fold = fold
+        prepared = _read_num_folds(data_root)
+        if None not in (num_folds, prepared) and num_folds != prepared:
+            raise ValueError(
+                f'num_folds={num_folds} but {data_root} was prepared with '
+                f'{prepared} folds (meta.json); set num_folds={prepared}, or '
+                f're-run the converter with --folds {num_folds} --overwrite.'
+            )
+        #: Number of folds of the prepared folder (None if unknown).
+        self.num_folds = prepared if prepared is not None else num_folds
+        if (
+            split != 'all'
+            and self.num_folds is not None
+            and fold >= self.num_folds
+        ):
+            raise ValueError(
+                f'fold must be in 0..{self.num_folds - 1} for {data_root} '
+                f'({self.num_folds} folds), got {fold}.'
+            )
+        self.fold = int(fold)
         self.split = split
         self.keep_normal = keep_normal
         metainfo = dict(kwargs.pop('metainfo', None) or {})
@@ -132,13 +179,6 @@ class BUSDataset(BaseSegDataset):
                     ) from e
         return labels
 
-    def _num_folds(self) -> Optional[int]:
-        path = osp.join(self.data_root, 'meta.json')
-        if not osp.isfile(path):
-            return None
-        with open(path, encoding='utf-8') as f:
-            return json.load(f).get('num_folds')
-
     def _read_split(self, names: Sequence[str]) -> List[str]:
         if self.split == 'all':
             return sorted(names)
@@ -146,15 +186,11 @@ class BUSDataset(BaseSegDataset):
             self.data_root, 'splits', f'fold_{self.fold}_{self.split}.txt'
         )
         if not osp.isfile(path):
-            k = self._num_folds()
-            have = (
-                f'the folder holds folds 0..{k - 1}; choose one of them'
-                if k
-                else 'its splits/ folder is incomplete'
-            )
             raise FileNotFoundError(
-                f'{path}: split file for fold {self.fold} not found; {have}, '
-                f'or re-run the converter with --folds.'
+                f'{path}: split file for fold {self.fold} not found; the '
+                f'splits/ folder is incomplete. Run '
+                f'tools/dataset_converters/verify.py {self.data_root}, and '
+                f're-run the converter with --overwrite.'
             )
         with open(path, encoding='utf-8') as f:
             lines = [ln.strip() for ln in f if ln.strip()]

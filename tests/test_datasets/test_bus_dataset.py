@@ -109,17 +109,33 @@ def test_errors(busi_prepared, tmp_path):
     ):
         BUSDataset(data_root=str(tmp_path / 'nope'))
     with pytest.raises(
-        FileNotFoundError,
-        match='fold_7_test.txt: split file for fold 7 not '
-        'found; the folder holds folds 0..4',
+        ValueError, match=r'fold must be in 0..4 for .* \(5 folds\), got 7'
     ):
         BUSDataset(data_root=str(root), fold=7, split='test')
+    with pytest.raises(
+        ValueError, match='num_folds=3 but .* was prepared with 5 folds'
+    ):
+        BUSDataset(data_root=str(root), num_folds=3)
+    with pytest.raises(ValueError, match='num_folds must be an int >= 2'):
+        BUSDataset(data_root=str(root), num_folds=1)
+    ds = BUSDataset(
+        data_root=str(root), fold=np.int64(4), num_folds=5, split='test'
+    )
+    assert ds.fold == 4 and ds.num_folds == 5
     broken = tmp_path / 'broken'
     shutil.copytree(root, broken)
     with open(broken / 'splits' / 'fold_0_test.txt', 'a') as f:
         f.write('stranger.png\n')
     with pytest.raises(ValueError, match='first: stranger.png'):
         BUSDataset(data_root=str(broken), split='test')
+    (broken / 'meta.json').unlink()
+    (broken / 'splits' / 'fold_4_test.txt').unlink()
+    with pytest.raises(
+        FileNotFoundError,
+        match='fold_4_test.txt: split file for fold 4 not found; the '
+        'splits/ folder is incomplete',
+    ):
+        BUSDataset(data_root=str(broken), fold=4, split='test')
     (broken / 'labels.csv').unlink()
     with pytest.raises(
         FileNotFoundError, match='labels.csv: not found; .* is not a prepared'
