@@ -1,0 +1,60 @@
+"""Benchmark of the MTL-COSA models, their region split and data pipeline.
+
+Not imported by ``import mmcosa`` (it registers nothing);
+``tools/benchmark.py`` imports it directly.
+"""
+
+from .batch import make_batch
+from .cli import main, parse_args
+from .complexity import model_complexity, sdpa_flop_jit
+from .data_pipeline import bench_data_pipeline
+from .machine import machine_info
+from .memory import MemoryProbe
+from .models import (
+    CLASSIFIER,
+    MODEL_CONFIGS,
+    SEGMENTORS,
+    build_model,
+    default_config_dir,
+)
+from .options import BenchmarkOptions
+from .profiling import op_time_diff, op_times
+from .region_split import bench_region_split, count_ops
+from .report import TWO_MODEL, summarise
+from .runner import MODEL_ORDER, run_benchmark
+from .steps import AMP_DTYPES, infer_step, make_optim_wrapper, train_step
+from .table import format_report
+from .timing import median, synchronize, time_call
+
+__all__ = [
+    'AMP_DTYPES',
+    'BenchmarkOptions',
+    'CLASSIFIER',
+    'MODEL_CONFIGS',
+    'MODEL_ORDER',
+    'MemoryProbe',
+    'SEGMENTORS',
+    'TWO_MODEL',
+    'bench_data_pipeline',
+    'bench_region_split',
+    'build_model',
+    'count_ops',
+    'default_config_dir',
+    'format_report',
+    'infer_step',
+    'machine_info',
+    'main',
+    'make_batch',
+    'make_optim_wrapper',
+    'median',
+    'model_complexity',
+    'op_time_diff',
+    'op_times',
+    'parse_args',
+    'run_benchmark',
+    'sdpa_flop_jit',
+    'summarise',
+    'synchronize',
+    'time_call',
+    'train_step',
+]

@@ -1,0 +1,112 @@
+"""Command line of ``tools/benchmark.py``."""
+
+import argparse
+import json
+import os
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.logging import print_log
+
+from .options import BenchmarkOptions
+from .runner import run_benchmark
+from .table import format_report
+
+__all__ = ['main', 'parse_args']
+
+
+def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
+    """Parse the benchmark's arguments."""
+    p = argparse.ArgumentParser(
+        description='Time UResNet, MTL, MTL-SA, MTL-COSA and the '
+        'UResNet + ResNet classifier pipeline side by side (training '
+        'step, inference, memory, FLOPs), the COSA region split and the '
+        'BUSI data pipeline.'
+    )
+    p.add_argument('--depth', type=int, default=101, help='ResNet depth')
+    p.add_argument(
+        '--size', type=int, nargs=2, default=[256, 256], metavar=('H', 'W')
+    )
+    p.add_argument('--batch-size', type=int, default=2)
+    p.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
+    p.add_argument('--amp', action='store_true', help='mixed precision')
+    p.add_argument(
+        '--amp-dtype', choices=['bfloat16', 'float16'], default='bfloat16'
+    )
+    p.add_argument('--channels-last', action='store_true')
+    p.add_argument('--repeats', type=int, default=5)
+    p.add_argument('--warmup', type=int, default=2)
+    p.add_argument(
+        '--threads', type=int, default=None, help='torch.set_num_threads'
+    )
+    p.add_argument(
+        '--data-images',
+        type=int,
+        default=40,
+        help='phantom cases for the data pipeline (0 skips it)',
+    )
+    p.add_argument('--data-passes', type=int, default=3)
+    p.add_argument(
+        '--data-size',
+        type=int,
+        nargs=4,
+        default=[400, 600, 500, 700],
+        metavar=('HMIN', 'HMAX', 'WMIN', 'WMAX'),
+        help='size range of the phantom files (BUSI-like by default)',
+    )
+    p.add_argument('--split-repeats', type=int, default=20)
+    p.add_argument(
+        '--peak-tflops',
+        type=float,
+        default=989.0,
+        help='dense peak of the card for the AMP dtype (H200 bf16: 989)',
+    )
+    p.add_argument(
+        '--gpu-train-ips',
+        type=float,
+        default=None,
+        help='a training throughput (images/s) to size the workers for',
+    )
+    p.add_argument(
+        '--profile',
+        action='store_true',
+        help='profile MTL vs MTL-COSA (torch.profiler)',
+    )
+    p.add_argument('--config-dir', default=None)
+    p.add_argument('--out', default=None, help='write the result as JSON')
+    return p.parse_args(argv)
+
+
+def main(argv: Optional[List[str]] = None) -> dict:
+    """Run the benchmark, log the report, write the JSON."""
+    args = parse_args(argv)
+    h0, h1, w0, w1 = args.data_size
+    opts = BenchmarkOptions(
+        depth=args.depth,
+        size=tuple(args.size),
+        batch_size=args.batch_size,
+        device=args.device,
+        amp=args.amp,
+        amp_dtype=args.amp_dtype,
+        channels_last=args.channels_last,
+        repeats=args.repeats,
+        warmup=args.warmup,
+        threads=args.threads,
+        data_images=args.data_images,
+        data_passes=args.data_passes,
+        data_size_range=((h0, h1), (w0, w1)),
+        split_repeats=args.split_repeats,
+        peak_tflops=args.peak_tflops,
+        gpu_train_ips=args.gpu_train_ips,
+        profile=args.profile,
+        config_dir=args.config_dir,
+    )
+    result = run_benchmark(opts)
+    print_log('\n' + format_report(result), logger='current')
+    if args.out:
+        folder = osp.dirname(osp.abspath(args.out))
+        os.makedirs(folder, exist_ok=True)
+        with open(args.out, 'w', encoding='utf-8') as f:
+            json.dump(result, f, indent=1)
+        print_log(f'benchmark: wrote {args.out}', logger='current')
+    return result
