@@ -12,13 +12,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.utils.cli import build_runner, build_test_cfg, parse_test_args  # noqa: E402
-
-
-def main() -> None:
-    cfg = build_test_cfg(parse_test_args())
-    build_runner(cfg).test()
-
+from mmcosa.utils.cli import run_test  # noqa: E402
 
 if __name__ == '__main__':
-    main()
+    run_test()

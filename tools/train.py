@@ -11,13 +11,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.utils.cli import build_runner, build_train_cfg, parse_train_args  # noqa: E402
-
-
-def main() -> None:
-    cfg = build_train_cfg(parse_train_args())
-    build_runner(cfg).train()
-
+from mmcosa.utils.cli import run_train  # noqa: E402
 
 if __name__ == '__main__':
-    main()
+    run_train()

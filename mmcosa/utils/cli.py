@@ -24,6 +24,8 @@ __all__ = [
     'build_train_cfg',
     'build_test_cfg',
     'build_runner',
+    'run_train',
+    'run_test',
 ]
 
 _CFG_OPTIONS_HELP = (
@@ -221,3 +223,30 @@ def build_runner(cfg: Config):
     from mmseg.registry import RUNNERS
 
     return RUNNERS.build(cfg)
+
+
+def _exit_with_message(err: Exception) -> None:
+    """Log a user-facing error alone (no stack trace) and exit with 1."""
+    print_log(str(err), logger='current', level=logging.ERROR)
+    raise SystemExit(1)
+
+
+def run_train(argv: Optional[List[str]] = None) -> None:
+    """``tools/train.py``: parse, build the runner, train.
+
+    A backbone whose ImageNet weights cannot be read ends the run with its
+    message (how to train from scratch or use a local file), not a stack
+    trace.
+    """
+    from mmcosa.models import PretrainedWeightsError
+
+    cfg = build_train_cfg(parse_train_args(argv))
+    try:
+        build_runner(cfg).train()
+    except PretrainedWeightsError as err:
+        _exit_with_message(err)
+
+
+def run_test(argv: Optional[List[str]] = None) -> None:
+    """``tools/test.py``: parse, build the runner, test."""
+    build_runner(build_test_cfg(parse_test_args(argv))).test()

@@ -138,3 +138,26 @@ def test_resume_after_sigkill(tiny_job, tmp_path):
     model = MODELS.build(Config.fromfile(cfg).model)
     for path in (last, final):
         load_checkpoint(model, path, map_location='cpu', strict=True)
+
+
+def test_missing_imagenet_weights_end_with_a_message(tmp_path):
+    """No stack trace when the backbone's pretrained file cannot be read."""
+    cfg = tmp_path / 'pretrained.py'
+    cfg.write_text(
+        f"_base_ = ['{REPO}/configs/mtl_cosa_r18_phantom.py']\n"
+        'model = dict(backbone=dict(init_cfg=dict(_delete_=True, '
+        'type="Pretrained", '
+        'checkpoint="/nonexistent/resnet18.pth")))\n'
+        'train_dataloader = dict(dataset=dict(num_samples=10, cache=False))\n'
+    )
+    proc = subprocess.run(
+        [PYTHON, TRAIN, str(cfg), '--work-dir', str(tmp_path / 'w')],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert proc.returncode == 1
+    out = proc.stdout + proc.stderr
+    assert '/nonexistent/resnet18.pth' in out
+    assert 'init_cfg=None' in out
+    assert 'Traceback' not in out
