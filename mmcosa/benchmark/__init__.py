@@ -5,6 +5,7 @@ Not imported by ``import mmcosa`` (it registers nothing);
 """
 
 from .batch import make_batch
+from .branch import bench_cls_branch
 from .cli import main, parse_args
 from .complexity import model_complexity, sdpa_flop_jit
 from .data_pipeline import bench_data_pipeline
@@ -35,6 +36,7 @@ __all__ = [
     'MemoryProbe',
     'SEGMENTORS',
     'TWO_MODEL',
+    'bench_cls_branch',
     'bench_data_pipeline',
     'bench_region_split',
     'build_model',

@@ -87,7 +87,8 @@ def summarise(raw: Dict, opts) -> Dict:
         dict: ``rows`` (model -> figures, medians), ``ratios`` (model ->
         ``train`` / ``infer`` against MTL, medians' ratio and paired),
         ``two_model`` (speed-up of MTL-COSA, measured and predicted by the
-        FLOP counts), ``region_split``, ``data_pipeline``, ``workers``
+        FLOP counts), ``region_split``, ``cls_branch`` (the branch alone:
+        ms and share of the model's step), ``data_pipeline``, ``workers``
         (dataloader workers a training throughput needs) and ``targets``
         (each ``value``, ``limit``, ``op``, ``met``).
     """
@@ -125,6 +126,15 @@ def summarise(raw: Dict, opts) -> Dict:
     split['share_of_train_step'] = (
         split['ms'] / rows['MTL-COSA']['train_step_ms']
     )
+    branch = {}
+    for name, figures in (raw.get('cls_branch') or {}).items():
+        branch[name] = dict(
+            figures,
+            share_of_train_step=figures['train_ms']
+            / rows[name]['train_step_ms'],
+            share_of_inference=figures['infer_ms']
+            / (rows[name]['infer_ms_per_image'] * batch),
+        )
     targets = {
         'MTL-COSA train step / MTL': _target(
             _paired(cosa['train'], times['MTL']['train']), 1.05, '<='
@@ -161,6 +171,7 @@ def summarise(raw: Dict, opts) -> Dict:
         ratios=ratios,
         two_model=two_model,
         region_split=split,
+        cls_branch=branch,
         data_pipeline=data,
         workers=workers,
         targets=targets,

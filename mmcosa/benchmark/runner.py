@@ -10,6 +10,7 @@ import torch.nn as nn
 from mmengine.logging import print_log
 
 from .batch import make_batch
+from .branch import bench_cls_branch
 from .complexity import model_complexity
 from .data_pipeline import bench_data_pipeline
 from .machine import machine_info
@@ -24,7 +25,7 @@ from .timing import time_call
 
 __all__ = ['MODEL_ORDER', 'run_benchmark']
 
-#: Round-robin order: the classifier right after UResNet, so that the two
+#: Round-robin order: the classifier next to UResNet, so that the two
 #: timings of a repeat are the two-model pipeline run one after the other.
 MODEL_ORDER = ('UResNet', CLASSIFIER, 'MTL', 'MTL-SA', 'MTL-COSA')
 SCHEDULE = '_base_/schedules/adam_100e.py'
@@ -119,11 +120,16 @@ def _round_robin(
     entries: Dict[str, _Entry], opts: BenchmarkOptions, device: torch.device
 ) -> Dict[str, Dict[str, List[float]]]:
     """Seconds per training step and per inference call, each repeat
-    running every model once in :data:`MODEL_ORDER`."""
+    running every model once, in :data:`MODEL_ORDER` on even repeats and
+    in reverse on odd ones (UResNet and the classifier stay adjacent)."""
     amp = AMP_DTYPES[opts.amp_dtype] if opts.amp else None
     times = {n: dict(train=[], infer=[]) for n in entries}
     for rep in range(opts.repeats):
-        for name, e in entries.items():
+        # Forward order, then backward (A B C .. C B A): a load that drifts
+        # during a repeat hits the models alike on average.
+        order = list(entries) if rep % 2 == 0 else list(entries)[::-1]
+        for name in order:
+            e = entries[name]
             times[name]['train'].append(
                 time_call(
                     lambda e=e: train_step(
@@ -132,7 +138,8 @@ def _round_robin(
                     device,
                 )
             )
-        for name, e in entries.items():
+        for name in order:
+            e = entries[name]
             times[name]['infer'].append(
                 time_call(
                     lambda e=e: infer_step(e.model, e.test_batch, amp),
@@ -179,7 +186,8 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
 
     Returns:
         dict: ``machine``, ``options``, ``raw`` (every timing, in seconds,
-        memory, complexity, region split, data pipeline, profile) and the
+        memory, complexity, region split, classification branch alone,
+        data pipeline, profile) and the
         summary of :func:`~.report.summarise` (``rows``, ``ratios``,
         ``targets``, ``workers``, ...).
     """
@@ -206,6 +214,12 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
         tuple(math.ceil(s / 32) for s in opts.size),  # the C5 grid
         opts.split_repeats,
     )
+    branch = {
+        n: bench_cls_branch(
+            entries[n].model, opts.batch_size, opts.size, opts.split_repeats
+        )
+        for n in ('MTL', 'MTL-SA', 'MTL-COSA')
+    }
     profile = _profile(entries, device) if opts.profile else None
     del entries
     data = None
@@ -223,6 +237,7 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
         memory=memory,
         complexity=complexity,
         region_split=split,
+        cls_branch=branch,
         data_pipeline=data,
         profile=profile,
     )

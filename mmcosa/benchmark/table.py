@@ -118,6 +118,18 @@ def format_report(result: Dict) -> str:
         f'{s["ops_batch_1"]} / {s["ops_batch_n"]}; free of host '
         f'synchronisation: {sync[s["host_sync_free"]]}.'
     )
+    branch = result.get('cls_branch') or {}
+    if branch:
+        parts = [
+            f'{n} {b["train_ms"]:.1f} ms / {b["infer_ms"]:.1f} ms '
+            f'({100 * b["share_of_train_step"]:.2f} % / '
+            f'{100 * b["share_of_inference"]:.2f} % of its step)'
+            for n, b in branch.items()
+        ]
+        out.append(
+            'Classification branch alone (neck + head on C5, per batch, '
+            'training fwd+bwd / inference): ' + '; '.join(parts) + '.'
+        )
     data = result.get('data_pipeline')
     if data:
         steps = ', '.join(

@@ -15,6 +15,7 @@ import mmcosa  # noqa: F401  (registers the models)
 from mmcosa.benchmark import (
     BenchmarkOptions,
     MemoryProbe,
+    bench_cls_branch,
     bench_data_pipeline,
     bench_region_split,
     build_model,
@@ -112,6 +113,11 @@ def test_smoke_ratios_targets_and_derived(smoke):
     assert split['ms'] > 0 and 0 < split['share_of_train_step'] < 1
     assert split['batched'] is True and split['ops_batch_1'] > 0
     assert split['host_sync_free'] is None  # CPU
+    branch = data['cls_branch']
+    assert set(branch) == {'MTL', 'MTL-SA', 'MTL-COSA'}
+    for figures in branch.values():
+        assert figures['train_ms'] > 0 and figures['infer_ms'] > 0
+        assert 0 < figures['share_of_train_step'] < 1
     pipe = data['data_pipeline']
     assert pipe['images'] >= 7 and pipe['images_per_s'] > 0
     assert tuple(pipe['output_size']) == (256, 256)
@@ -133,7 +139,7 @@ def test_smoke_machine_memory_profile_and_report(smoke):
     profile = data['raw']['profile']
     assert set(profile) == {'train', 'infer'} and profile['train']
     text = format_report(result)
-    for name in ROWS + ('two-model', 'Targets:', 'Workers needed'):
+    for name in ROWS + ('two-model', 'Targets:', 'Workers needed', 'alone'):
         assert name in text
     assert '1 threads' in text
 
@@ -329,6 +335,8 @@ def test_part_errors(tmp_path):
         make_optim_wrapper(nn.Linear(1, 1), 'unused.py', True, 'int8')
     with pytest.raises(TypeError, match='cls_neck of an MTL-COSA'):
         bench_region_split(nn.Linear(1, 1), 1, (8, 8), (1, 1))
+    with pytest.raises(TypeError, match='no classification branch'):
+        bench_cls_branch(build_model('UResNet', 18, (64, 64)), 1, (64, 64))
     with pytest.raises(ValueError, match='passes=0'):
         bench_data_pipeline('unused.py', passes=0)
     if not torch.cuda.is_available():
