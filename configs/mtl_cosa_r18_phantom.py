@@ -156,4 +156,8 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'),
 )
+# Overlays of the first 8 test cases (predicted contour and class, ground
+# truth in green): <work_dir>/vis/val_300/ after training,
+# <work_dir>/vis/test_*/ after tools/test.py.
+custom_hooks = [dict(type='BUSVisualizationHook', num_images=8)]
 randomness = dict(seed=0)
