@@ -99,6 +99,8 @@ def run_inference(
             row['status'] = 'ok'
         except (ImageReadError, FileNotFoundError, OSError) as err:
             row['status'], row['error'] = 'error', str(err)
+            if bar is not None:
+                bar.file.write('\n')  # keep the message off the bar line
             print_log(f'skipped {path}: {err}', logger='current')
         rows.append(row)
         if bar is not None:
