@@ -20,6 +20,7 @@ from mmengine.config import DictAction  # noqa: E402
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
 from mmcosa.apis import run_crossval  # noqa: E402
+from mmcosa.models import PretrainedWeightsError  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -66,7 +67,7 @@ def main(argv=None) -> int:
             only_folds=args.fold,
             method=args.method,
         )
-    except (FileNotFoundError, ValueError) as err:
+    except (FileNotFoundError, ValueError, PretrainedWeightsError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
     return 0

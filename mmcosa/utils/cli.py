@@ -156,6 +156,25 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
 
 
 def _trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> None:
+    """Turn drawing on for ``--show`` / ``--show-dir``.
+
+    A config with mmcosa's ``BUSVisualizationHook`` draws every test image
+    with it (the overlay of ``tools/infer.py``; it needs no image file, so
+    it works on the phantom); otherwise mmseg's ``SegVisualizationHook``
+    draws, as in mmseg's own ``tools/test.py``.
+    """
+    bus_hooks = [
+        h
+        for h in cfg.get('custom_hooks', [])
+        if h.get('type')
+        in ('BUSVisualizationHook', 'mmseg.BUSVisualizationHook')
+    ]
+    if bus_hooks and args.show_dir:
+        for hook in bus_hooks:
+            hook.update(out_dir=args.show_dir, draw_test=True)
+            hook['num_images'] = 10**9  # every test image
+        if not args.show:
+            return
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
         raise RuntimeError(
