@@ -90,3 +90,9 @@ val_evaluator = [
     dict(type='BUSClsMetric', positive_class='benign'),
 ]
 test_evaluator = val_evaluator
+
+# Draws the first validation images (prediction, margin ring, class and
+# malignancy probability over the ground truth) at every evaluation into
+# <work_dir>/vis/ and the vis backends; mmseg's SegVisualizationHook draws
+# nothing on sets this small. tools/test.py --show-dir draws every image.
+custom_hooks = [dict(type='BUSVisualizationHook', num_images=4)]

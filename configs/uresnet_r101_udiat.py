@@ -72,3 +72,9 @@ tta_model = dict(type='SegTTAModel')
 # Segmentation metrics only (no class prediction).
 val_evaluator = [dict(type='BUSSegMetric')]
 test_evaluator = val_evaluator
+
+# Draws the first validation images (prediction, margin ring, class and
+# malignancy probability over the ground truth) at every evaluation into
+# <work_dir>/vis/ and the vis backends; mmseg's SegVisualizationHook draws
+# nothing on sets this small. tools/test.py --show-dir draws every image.
+custom_hooks = [dict(type='BUSVisualizationHook', num_images=4)]
