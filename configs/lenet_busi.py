@@ -3,7 +3,7 @@
 # %; benign = positive class, as in the paper):
 #   classification TPR 90.84  FPR 43.33  ACC 79.74  PRE 81.44  F1 85.81
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/lenet_busi.py
 #   python tools/test.py configs/lenet_busi.py \
 #       work_dirs/lenet_busi/epoch_100.pth

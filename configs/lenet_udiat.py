@@ -3,7 +3,7 @@
 # %; benign = positive class, as in the paper):
 #   classification TPR 92.73  FPR 51.82  ACC 77.99  PRE 78.26  F1 84.74
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/lenet_udiat.py
 #   python tools/test.py configs/lenet_udiat.py \
 #       work_dirs/lenet_udiat/epoch_100.pth

@@ -5,7 +5,7 @@
 #   classification TPR 92.20  FPR 10.00  ACC 91.48  PRE 95.05  F1 93.59
 #                  AUC 0.97 (benign = positive class, as in the paper)
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/mtl_cosa_r101_busi.py
 #   python tools/test.py configs/mtl_cosa_r101_busi.py \
 #       work_dirs/mtl_cosa_r101_busi/epoch_100.pth

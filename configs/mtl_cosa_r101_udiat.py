@@ -5,7 +5,7 @@
 #   classification TPR 91.73  FPR 22.36  ACC 87.08  PRE 89.36  F1 90.41
 #                  AUC 0.93 (benign = positive class, as in the paper)
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/mtl_cosa_r101_udiat.py
 #   python tools/test.py configs/mtl_cosa_r101_udiat.py \
 #       work_dirs/mtl_cosa_r101_udiat/epoch_100.pth

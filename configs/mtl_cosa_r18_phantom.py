@@ -7,7 +7,7 @@
 # 300 iterations of batch 8 at 128x128 cost about 300 CPU-seconds (about
 # 5 minutes on a 2-core CPU with the start-up and the evaluation); on the
 # 100 test cases the model reaches a tumour DSC of about 90 % and a
-# malignancy AUC of about 0.94 (docs/configs.md gives the measured run).
+# malignancy AUC of about 0.94 (the README gives the measured run).
 # On a CPU shared with other jobs, OMP_NUM_THREADS=1 avoids thread
 # oversubscription.
 #

@@ -5,7 +5,7 @@
 #   classification TPR 93.57  FPR 14.76  ACC 90.86  PRE 92.98  F1 93.22
 #                  (benign = positive class, as in the paper)
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/mtl_r101_busi.py
 #   python tools/test.py configs/mtl_r101_busi.py \
 #       work_dirs/mtl_r101_busi/epoch_100.pth

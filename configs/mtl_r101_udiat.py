@@ -5,7 +5,7 @@
 #   classification TPR 92.73  FPR 31.64  ACC 84.69  PRE 86.09  F1 88.88
 #                  (benign = positive class, as in the paper)
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/mtl_r101_udiat.py
 #   python tools/test.py configs/mtl_r101_udiat.py \
 #       work_dirs/mtl_r101_udiat/epoch_100.pth

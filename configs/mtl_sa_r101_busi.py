@@ -6,7 +6,7 @@
 #   classification TPR 94.27  FPR 16.19  ACC 90.87  PRE 92.39  F1 93.30
 #                  (benign = positive class, as in the paper)
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/mtl_sa_r101_busi.py
 #   python tools/test.py configs/mtl_sa_r101_busi.py \
 #       work_dirs/mtl_sa_r101_busi/epoch_100.pth

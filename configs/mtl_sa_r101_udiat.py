@@ -6,7 +6,7 @@
 #   classification TPR 90.82  FPR 25.64  ACC 85.34  PRE 88.24  F1 89.22
 #                  (benign = positive class, as in the paper)
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/mtl_sa_r101_udiat.py
 #   python tools/test.py configs/mtl_sa_r101_udiat.py \
 #       work_dirs/mtl_sa_r101_udiat/epoch_100.pth

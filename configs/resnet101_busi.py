@@ -4,7 +4,7 @@
 #   classification TPR 93.56  FPR 17.14  ACC 90.10  PRE 91.90  F1 92.68
 #                  AUC 0.96
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/resnet101_busi.py
 #   python tools/test.py configs/resnet101_busi.py \
 #       work_dirs/resnet101_busi/epoch_100.pth

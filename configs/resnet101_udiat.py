@@ -4,7 +4,7 @@
 #   classification TPR 90.91  FPR 29.82  ACC 84.09  PRE 86.23  F1 88.38
 #                  AUC 0.89
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/resnet101_udiat.py
 #   python tools/test.py configs/resnet101_udiat.py \
 #       work_dirs/resnet101_udiat/epoch_100.pth

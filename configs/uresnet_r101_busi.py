@@ -3,7 +3,7 @@
 # branch, trained on L_seg alone. The paper's row (5-fold CV means, %):
 #   segmentation   TPR 77.09  FPR 33.34  mIoU 82.27  DSC 77.63  AER 56.25
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/uresnet_r101_busi.py
 #   python tools/test.py configs/uresnet_r101_busi.py \
 #       work_dirs/uresnet_r101_busi/epoch_100.pth

@@ -3,7 +3,7 @@
 # branch, trained on L_seg alone. The paper's row (5-fold CV means, %):
 #   segmentation   TPR 84.39  FPR 34.03  mIoU 86.11  DSC 82.25  AER 49.64
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/uresnet_r101_udiat.py
 #   python tools/test.py configs/uresnet_r101_udiat.py \
 #       work_dirs/uresnet_r101_udiat/epoch_100.pth

@@ -3,7 +3,7 @@
 # benign = positive class, as in the paper):
 #   classification TPR 89.22  FPR 20.95  ACC 85.92  PRE 89.83  F1 89.51
 #
-# Train / test one fold (prepare data/busi first, see docs/configs.md):
+# Train / test one fold (prepare data/busi first, see the README):
 #   python tools/train.py configs/vgg16_busi.py
 #   python tools/test.py configs/vgg16_busi.py \
 #       work_dirs/vgg16_busi/epoch_100.pth

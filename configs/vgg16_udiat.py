@@ -3,7 +3,7 @@
 # benign = positive class, as in the paper):
 #   classification TPR 85.33  FPR 33.27  ACC 79.16  PRE 84.10  F1 84.60
 #
-# Train / test one fold (prepare data/udiat first, see docs/configs.md):
+# Train / test one fold (prepare data/udiat first, see the README):
 #   python tools/train.py configs/vgg16_udiat.py
 #   python tools/test.py configs/vgg16_udiat.py \
 #       work_dirs/vgg16_udiat/epoch_100.pth

@@ -40,7 +40,7 @@ class BUSDataset(BaseSegDataset):
     """Breast-ultrasound images with a tumour mask and an image label.
 
     Reads the folder written by ``tools/dataset_converters/busi.py`` or
-    ``udiat.py`` (see ``docs/data.md``)::
+    ``udiat.py`` (see the README, section "Data")::
 
         data_root/
         ├── images/<stem>.png     RGB or grey, original size
@@ -114,7 +114,7 @@ class BUSDataset(BaseSegDataset):
             raise FileNotFoundError(
                 f'{data_root}: prepared data folder not found; create it '
                 f'with tools/dataset_converters/busi.py (or udiat.py) RAW '
-                f'{data_root}, see docs/data.md.'
+                f'{data_root}, see the README, section "Data".'
             )
         prepared = _read_num_folds(data_root)
         if None not in (num_folds, prepared) and num_folds != prepared:

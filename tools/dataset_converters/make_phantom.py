@@ -1,7 +1,7 @@
 """``python tools/dataset_converters/make_phantom.py OUT --layout busi``.
 
 Writes phantom cases in the downloaded BUSI or UDIAT layout; see
-docs/data_phantom.md. Thin wrapper around
+the README, section "The built-in phantom". Thin wrapper around
 :func:`mmcosa.datasets.phantom.cli.make_phantom_main`.
 """
 

@@ -1,4 +1,6 @@
-"""``python tools/dataset_converters/udiat.py --help``; see docs/data.md.
+"""``python tools/dataset_converters/udiat.py --help``.
+
+See the README, section "Data".
 
 Thin wrapper around :func:`mmcosa.datasets.converters.cli.udiat_main`.
 """

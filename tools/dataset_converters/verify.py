@@ -1,4 +1,6 @@
-"""``python tools/dataset_converters/verify.py --help``; see docs/data.md.
+"""``python tools/dataset_converters/verify.py --help``.
+
+See the README, section "Data".
 
 Thin wrapper around :func:`mmcosa.datasets.converters.cli.verify_main`.
 """
