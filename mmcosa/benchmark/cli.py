@@ -68,6 +68,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='a training throughput (images/s) to size the workers for',
     )
     p.add_argument(
+        '--fused-adam',
+        action='store_true',
+        help="torch's fused Adam instead of the config's default",
+    )
+    p.add_argument(
         '--profile',
         action='store_true',
         help='profile MTL vs MTL-COSA (torch.profiler)',
@@ -98,6 +103,7 @@ def main(argv: Optional[List[str]] = None) -> dict:
         split_repeats=args.split_repeats,
         peak_tflops=args.peak_tflops,
         gpu_train_ips=args.gpu_train_ips,
+        fused_adam=args.fused_adam,
         profile=args.profile,
         config_dir=args.config_dir,
     )

@@ -35,6 +35,8 @@ class BenchmarkOptions:
         peak_tflops (float): The card's dense peak for the AMP dtype.
         gpu_train_ips (float, optional): A training throughput (images/s)
             to size the dataloader for, besides the measured one.
+        fused_adam (bool): Use torch's fused Adam instead of the config's
+            default (for-loop on the CPU) implementation.
         profile (bool): Profile one training step of MTL and MTL-COSA.
         config_dir (str, optional): The ``configs/`` folder.
     """
@@ -57,6 +59,7 @@ class BenchmarkOptions:
     split_repeats: int = 20
     peak_tflops: float = 989.0
     gpu_train_ips: Optional[float] = None
+    fused_adam: bool = False
     profile: bool = False
     config_dir: Optional[str] = None
 

@@ -19,10 +19,21 @@ def _paired(values: Sequence[float], ref: Sequence[float]) -> float:
     return median([v / r for v, r in zip(values, ref)])
 
 
-def _target(value: float, limit: float, op: str) -> Dict:
-    """A target with its verdict."""
+def _target(
+    value: float, limit: float, op: str, best: Optional[float] = None
+) -> Dict:
+    """A target with its verdict; ``best`` is the same figure from the
+    fastest repeats (ratio of minima), reported beside it."""
     met = value <= limit if op == '<=' else value >= limit
-    return dict(value=value, limit=limit, op=op, met=bool(met))
+    out = dict(value=value, limit=limit, op=op, met=bool(met))
+    if best is not None:
+        out['value_from_minima'] = best
+    return out
+
+
+def _ratio_of_minima(values: Sequence[float], ref: Sequence[float]) -> float:
+    """Ratio of the fastest runs: least affected by other processes."""
+    return min(values) / min(ref)
 
 
 def _row(
@@ -42,9 +53,11 @@ def _row(
         gmacs=complexity['gmacs'],
         gflops=gflops,
         train_step_ms=1e3 * train,
+        train_step_min_ms=1e3 * min(times['train']),
         train_ms_per_image=1e3 * train / batch,
         train_images_per_s=batch / train,
         infer_ms_per_image=1e3 * infer / batch,
+        infer_min_ms_per_image=1e3 * min(times['infer']) / batch,
         infer_images_per_s=batch / infer,
         train_tflops=train_tflops,
         infer_tflops=infer_tflops,
@@ -115,6 +128,9 @@ def summarise(raw: Dict, opts) -> Dict:
             ratios[n][f'{kind}_vs_mtl_paired'] = _paired(
                 times[n][kind], times['MTL'][kind]
             )
+            ratios[n][f'{kind}_vs_mtl_minima'] = _ratio_of_minima(
+                times[n][kind], times['MTL'][kind]
+            )
     cosa = times['MTL-COSA']
     two_model = dict(
         infer_speedup=_paired(two['times']['infer'], cosa['infer']),
@@ -135,19 +151,20 @@ def summarise(raw: Dict, opts) -> Dict:
             share_of_inference=figures['infer_ms']
             / (rows[name]['infer_ms_per_image'] * batch),
         )
+
+    def vs(ref: str, kind: str, limit: float) -> Dict:
+        return _target(
+            _paired(cosa[kind], times[ref][kind]),
+            limit,
+            '<=',
+            _ratio_of_minima(cosa[kind], times[ref][kind]),
+        )
+
     targets = {
-        'MTL-COSA train step / MTL': _target(
-            _paired(cosa['train'], times['MTL']['train']), 1.05, '<='
-        ),
-        'MTL-COSA inference / MTL': _target(
-            _paired(cosa['infer'], times['MTL']['infer']), 1.03, '<='
-        ),
-        'MTL-COSA inference per image / UResNet': _target(
-            _paired(cosa['infer'], times['UResNet']['infer']), 1.05, '<='
-        ),
-        'MTL-COSA train per image / UResNet': _target(
-            _paired(cosa['train'], times['UResNet']['train']), 1.05, '<='
-        ),
+        'MTL-COSA train step / MTL': vs('MTL', 'train', 1.05),
+        'MTL-COSA inference / MTL': vs('MTL', 'infer', 1.03),
+        'MTL-COSA inference per image / UResNet': vs('UResNet', 'infer', 1.05),
+        'MTL-COSA train per image / UResNet': vs('UResNet', 'train', 1.05),
         'region split share of a train step': _target(
             split['share_of_train_step'], 0.01, '<='
         ),

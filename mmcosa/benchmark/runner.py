@@ -73,6 +73,7 @@ def _prepare(
         osp.join(opts.config_dir, SCHEDULE),
         opts.amp,
         opts.amp_dtype,
+        opts.fused_adam,
     )
     weights = probe.current_mib()
     train_batch = make_batch(opts.batch_size, opts.size, seed=0)

@@ -38,9 +38,11 @@ ROW_KEYS = (
     'gmacs',
     'gflops',
     'train_step_ms',
+    'train_step_min_ms',
     'train_ms_per_image',
     'train_images_per_s',
     'infer_ms_per_image',
+    'infer_min_ms_per_image',
     'infer_images_per_s',
     'train_tflops',
     'infer_tflops',
@@ -197,8 +199,11 @@ def test_summarise_by_hand():
     assert out['rows']['two-model']['train_step_ms'] == pytest.approx(1250)
     assert out['rows']['two-model']['gmacs'] == 50.0
     assert out['ratios']['MTL-COSA']['train_vs_mtl'] == pytest.approx(1.07)
+    assert cosa['train_step_min_ms'] == pytest.approx(1040.0)
     target = out['targets']['MTL-COSA train step / MTL']
     assert target['value'] == pytest.approx(1.07) and target['met'] is False
+    assert target['value_from_minima'] == pytest.approx(1.04)
+    assert out['ratios']['MTL-COSA']['train_vs_mtl_minima'] == 1.04
     assert out['targets']['MTL-COSA inference / MTL']['met'] is True
     assert out['two_model']['flop_predicted_speedup'] == 1.25
     assert out['two_model']['infer_speedup'] == pytest.approx(0.6 / 0.5)
@@ -289,7 +294,13 @@ def test_optim_wrapper_is_the_papers_adam():
     group = wrapper.optimizer.param_groups[0]
     assert type(wrapper.optimizer).__name__ == 'Adam'
     assert group['lr'] == 1e-4 and group['betas'] == (0.9, 0.99)
-    assert group['weight_decay'] == 5e-4
+    assert group['weight_decay'] == 5e-4 and not group.get('fused')
+    fused = make_optim_wrapper(
+        model,
+        default_config_dir() + '/_base_/schedules/adam_100e.py',
+        fused=True,
+    )
+    assert fused.optimizer.param_groups[0]['fused'] is True
 
 
 def test_time_call_and_median():
