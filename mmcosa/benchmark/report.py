@@ -150,6 +150,10 @@ def summarise(raw: Dict, opts) -> Dict:
             / rows[name]['train_step_ms'],
             share_of_inference=figures['infer_ms']
             / (rows[name]['infer_ms_per_image'] * batch),
+            min_share_of_train_step=figures['train_min_ms']
+            / rows[name]['train_step_min_ms'],
+            min_share_of_inference=figures['infer_min_ms']
+            / (rows[name]['infer_min_ms_per_image'] * batch),
         )
 
     def vs(ref: str, kind: str, limit: float) -> Dict:

@@ -127,14 +127,16 @@ def format_report(result: Dict) -> str:
     branch = result.get('cls_branch') or {}
     if branch:
         parts = [
-            f'{n} {b["train_ms"]:.1f} ms / {b["infer_ms"]:.1f} ms '
-            f'({100 * b["share_of_train_step"]:.2f} % / '
-            f'{100 * b["share_of_inference"]:.2f} % of its step)'
+            f'{n} {b["train_ms"]:.1f} / {b["infer_ms"]:.1f} ms, fastest '
+            f'{b["train_min_ms"]:.1f} / {b["infer_min_ms"]:.1f} ms '
+            f'({100 * b["min_share_of_train_step"]:.2f} % / '
+            f'{100 * b["min_share_of_inference"]:.2f} % of the fastest '
+            'step)'
             for n, b in branch.items()
         ]
         out.append(
             'Classification branch alone (neck + head on C5, per batch, '
-            'training fwd+bwd / inference): ' + '; '.join(parts) + '.'
+            'training fwd+bwd / inference, median): ' + '; '.join(parts) + '.'
         )
     data = result.get('data_pipeline')
     if data:

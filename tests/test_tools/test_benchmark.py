@@ -120,6 +120,8 @@ def test_smoke_ratios_targets_and_derived(smoke):
     for figures in branch.values():
         assert figures['train_ms'] > 0 and figures['infer_ms'] > 0
         assert 0 < figures['share_of_train_step'] < 1
+        assert 0 < figures['train_min_ms'] <= figures['train_ms']
+        assert 0 < figures['min_share_of_inference'] < 1
     pipe = data['data_pipeline']
     assert pipe['images'] >= 7 and pipe['images_per_s'] > 0
     assert tuple(pipe['output_size']) == (256, 256)
