@@ -15,8 +15,11 @@ from mmcosa.models.classifiers import (
 
 
 def _resnet18_classifier(**backbone_kwargs) -> BUSImageClassifier:
+    # _scope_ as in the configs: an earlier Runner in the same process may
+    # have left 'mmseg' as the default scope.
     return MODELS.build(
         dict(
+            _scope_='mmpretrain',
             type='BUSImageClassifier',
             backbone=dict(type='ResNet', depth=18, **backbone_kwargs),
             neck=dict(type='GlobalAveragePooling'),
