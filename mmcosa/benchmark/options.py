@@ -23,7 +23,8 @@ class BenchmarkOptions:
         repeats (int): Timed repeats; each repeat runs every model once,
             in turn (round robin), so load drift hits all alike.
         warmup (int): Untimed training steps and inference calls per
-            model before the timed ones.
+            model before the timed ones (at least 1 inference and 2
+            training steps are run to measure the memory).
         threads (int, optional): ``torch.set_num_threads``; None keeps
             torch's default.
         data_images (int): Phantom cases written for the data pipeline

@@ -2,8 +2,9 @@
 
 import dataclasses
 import math
+import os
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -26,8 +27,11 @@ from .timing import time_call
 __all__ = ['MODEL_ORDER', 'run_benchmark']
 
 #: Round-robin order: the classifier next to UResNet, so that the two
-#: timings of a repeat are the two-model pipeline run one after the other.
-MODEL_ORDER = ('UResNet', CLASSIFIER, 'MTL', 'MTL-SA', 'MTL-COSA')
+#: timings of a repeat are the two-model pipeline run one after the other;
+#: MTL-COSA between UResNet and MTL, the two it is compared with, so that
+#: each compared pair runs back to back (within seconds) on a shared
+#: machine whose load changes.
+MODEL_ORDER = (CLASSIFIER, 'UResNet', 'MTL-COSA', 'MTL', 'MTL-SA')
 SCHEDULE = '_base_/schedules/adam_100e.py'
 DATASET = '_base_/datasets/busi.py'
 
@@ -51,6 +55,14 @@ def _device(name: str) -> torch.device:
             f'(torch {torch.__version__}); run with --device cpu.'
         )
     return torch.device(name)
+
+
+def _load_average() -> float:
+    """The 1-minute load average (-1 where the system has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return -1.0
 
 
 def _prepare(
@@ -81,7 +93,10 @@ def _prepare(
     for _ in range(max(opts.warmup, 1)):
         infer_step(model, test_batch, amp)
     infer_peak = probe.peak_mib()
-    for _ in range(max(opts.warmup, 1)):
+    # Two steps at least: the first creates the Adam state after the
+    # activations are freed, the second holds state, gradients and
+    # activations together (the steady-state peak).
+    for _ in range(max(opts.warmup, 2)):
         train_step(model, optim_wrapper, train_batch)
     memory = dict(
         weights_mib=weights,
@@ -119,12 +134,14 @@ def _pipeline_memory(first: Dict, second: Dict) -> Dict[str, float]:
 
 def _round_robin(
     entries: Dict[str, _Entry], opts: BenchmarkOptions, device: torch.device
-) -> Dict[str, Dict[str, List[float]]]:
+) -> Tuple[Dict[str, Dict[str, List[float]]], List[float]]:
     """Seconds per training step and per inference call, each repeat
     running every model once, in :data:`MODEL_ORDER` on even repeats and
-    in reverse on odd ones (UResNet and the classifier stay adjacent)."""
+    in reverse on odd ones (UResNet and the classifier stay adjacent).
+    Also returns the 1-minute load average after each repeat."""
     amp = AMP_DTYPES[opts.amp_dtype] if opts.amp else None
     times = {n: dict(train=[], infer=[]) for n in entries}
+    loads: List[float] = []
     for rep in range(opts.repeats):
         # Forward order, then backward (A B C .. C B A): a load that drifts
         # during a repeat hits the models alike on average.
@@ -147,17 +164,20 @@ def _round_robin(
                     device,
                 )
             )
+        loads.append(_load_average())
         print_log(
-            f'benchmark: repeat {rep + 1}/{opts.repeats} done', 'current'
+            f'benchmark: repeat {rep + 1}/{opts.repeats} done (load '
+            f'average {loads[-1]})',
+            'current',
         )
-    return times
+    return times, loads
 
 
 def _profile(
-    entries: Dict[str, _Entry], device: torch.device
+    entries: Dict[str, _Entry], device: torch.device, runs: int = 3
 ) -> Dict[str, list]:
     """The ops where MTL-COSA's training step and inference spend more
-    than MTL's."""
+    than MTL's (each op's fastest of ``runs`` profiled calls)."""
     ops = {}
     for name in ('MTL', 'MTL-COSA'):
         e = entries[name]
@@ -167,9 +187,10 @@ def _profile(
                     e.model, e.optim_wrapper, e.train_batch
                 ),
                 device,
+                runs,
             ),
             infer=op_times(
-                lambda e=e: infer_step(e.model, e.test_batch), device
+                lambda e=e: infer_step(e.model, e.test_batch), device, runs
             ),
         )
     return {
@@ -200,7 +221,7 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
     torch.manual_seed(0)
     machine_start = machine_info(device)
     entries = {name: _prepare(name, opts, device) for name in MODEL_ORDER}
-    times = _round_robin(entries, opts, device)
+    times, loads = _round_robin(entries, opts, device)
     memory = {n: e.memory for n, e in entries.items()}
     memory['two-model'] = _pipeline_memory(
         memory['UResNet'], memory[CLASSIFIER]
@@ -233,6 +254,7 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
         )
     machine = machine_info(device)
     machine['load_avg_1m_start'] = machine_start['load_avg_1m']
+    machine['load_avg_1m_repeats'] = loads
     raw = dict(
         times=times,
         memory=memory,

@@ -75,6 +75,8 @@ def _model_table(result: Dict) -> str:
 def _machine_line(result: Dict) -> str:
     """Where and how it ran."""
     m, o = result['machine'], result['options']
+    loads = m.get('load_avg_1m_repeats') or ['?']
+    loads = f'{min(loads)}-{max(loads)}'
     gpu = f', GPU {m["gpu"]}' if m['gpu'] else ''
     amp = f', AMP {o["amp_dtype"]}' if o['amp'] else ''
     return (
@@ -85,7 +87,8 @@ def _machine_line(result: Dict) -> str:
         f'{o["depth"]}, {o["size"][0]}x{o["size"][1]}, batch '
         f'{o["batch_size"]}, median of {o["repeats"]} round-robin repeats '
         f'after {o["warmup"]} warm-up; load average '
-        f'{m["load_avg_1m_start"]} at start, {m["load_avg_1m"]} at end'
+        f'{m["load_avg_1m_start"]} at start, {loads} during the repeats, '
+        f'{m["load_avg_1m"]} at end'
     )
 
 

@@ -26,6 +26,8 @@ from mmcosa.benchmark import (
     make_batch,
     make_optim_wrapper,
     median,
+    op_time_diff,
+    op_times,
     sdpa_flop_jit,
     summarise,
     time_call,
@@ -139,6 +141,8 @@ def test_smoke_machine_memory_profile_and_report(smoke):
     machine = data['machine']
     assert machine['nproc'] >= 1 and machine['torch_threads'] == 1
     assert machine['cpu_model'] and machine['device'] == 'cpu'
+    assert len(machine['load_avg_1m_repeats']) == 1
+    assert 'load_avg_1m' not in data['raw']['times']
     assert data['raw']['memory']['MTL']['kind'] == 'cpu_peak_rss'
     profile = data['raw']['profile']
     assert set(profile) == {'train', 'infer'} and profile['train']
@@ -350,8 +354,19 @@ def test_part_errors(tmp_path):
         bench_region_split(nn.Linear(1, 1), 1, (8, 8), (1, 1))
     with pytest.raises(TypeError, match='no classification branch'):
         bench_cls_branch(build_model('UResNet', 18, (64, 64)), 1, (64, 64))
+    with pytest.raises(ValueError, match='runs=0'):
+        op_times(lambda: None, torch.device('cpu'), runs=0)
     with pytest.raises(ValueError, match='passes=0'):
         bench_data_pipeline('unused.py', passes=0)
     if not torch.cuda.is_available():
         with pytest.raises(RuntimeError, match='run with --device cpu'):
             _device('cuda')
+
+
+def test_op_time_diff_by_hand():
+    base = {'a': dict(ms=1.0, calls=1), 'b': dict(ms=5.0, calls=2)}
+    other = {'a': dict(ms=4.0, calls=3), 'c': dict(ms=2.0, calls=1)}
+    rows = op_time_diff(base, other, top=2)
+    assert [r['op'] for r in rows] == ['a', 'c']
+    assert rows[0]['extra_ms'] == 3.0 and rows[0]['extra_calls'] == 2
+    assert rows[1]['base_ms'] == 0.0 and rows[1]['other_ms'] == 2.0
