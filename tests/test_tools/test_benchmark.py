@@ -1,6 +1,7 @@
 """tools/benchmark.py: a tiny smoke run producing every figure, and the
 benchmark's parts on hand-made inputs (no timing is asserted)."""
 
+import copy
 import json
 import math
 
@@ -370,3 +371,16 @@ def test_op_time_diff_by_hand():
     assert [r['op'] for r in rows] == ['a', 'c']
     assert rows[0]['extra_ms'] == 3.0 and rows[0]['extra_calls'] == 2
     assert rows[1]['base_ms'] == 0.0 and rows[1]['other_ms'] == 2.0
+
+
+def test_report_cuda_columns(smoke):
+    result, _ = smoke
+    fake = copy.deepcopy(result)
+    fake['options'].update(device='cuda', amp=True)
+    fake['machine'].update(device='cuda:0', gpu='NVIDIA H200')
+    fake['region_split']['host_sync_free'] = True
+    text = format_report(fake)
+    assert 'train TFLOP/s' in text and 'NVIDIA H200' in text
+    assert 'AMP bfloat16' in text and 'host synchronisation: yes' in text
+    cosa = fake['rows']['MTL-COSA']
+    assert f'{cosa["train_images_per_s"]:.1f}' in text
