@@ -77,10 +77,12 @@ head -n 15 "$OUT/nvidia_smi.txt"
 python -c 'import torch, mmcosa; print("torch", torch.__version__,
 "cuda", torch.version.cuda, torch.cuda.get_device_name(0))' || exit 2
 
+# fp32 convolutions run as TF32 in cuDNN by default: the H200's dense TF32
+# peak is 494 TFLOP/s (bf16: 989).
 step 'benchmark, CUDA fp32, batch 2 (the CPU setting), with profile'
 timeout 110 python tools/benchmark.py --device cuda --batch-size 2 \
     --repeats 10 --warmup 3 --threads 8 --data-images 0 --profile \
-    --out "$OUT/bench_cuda_b2.json"
+    --peak-tflops "${PEAK_TFLOPS_TF32:-494}" --out "$OUT/bench_cuda_b2.json"
 echo "exit status $?"
 
 step 'benchmark, CUDA AMP bf16 + channels-last, batch 32, data pipeline'
