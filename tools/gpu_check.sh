@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# GPU check of the performance figures (docs/performance.md), in one go on
+# GPU check of the performance figures (README, section "Performance"), in one go on
 # a CUDA machine (made for a lent H200, about 4-5 minutes, every step
 # bounded by `timeout`, 7.5 minutes at worst):
 #   1. tools/benchmark.py --device cuda, batch 2 fp32 (the CPU table's
