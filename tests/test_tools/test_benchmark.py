@@ -301,12 +301,20 @@ def test_optim_wrapper_is_the_papers_adam():
     group = wrapper.optimizer.param_groups[0]
     assert type(wrapper.optimizer).__name__ == 'Adam'
     assert group['lr'] == 1e-4 and group['betas'] == (0.9, 0.99)
-    assert group['weight_decay'] == 5e-4 and not group.get('fused')
-    fused = make_optim_wrapper(
-        model,
-        default_config_dir() + '/_base_/schedules/adam_100e.py',
-        fused=True,
+    # The shipped schedule uses torch's fused kernel (same arithmetic).
+    assert group['weight_decay'] == 5e-4 and group['fused'] is True
+
+
+def test_fused_flag_turns_on_the_fused_kernel(tmp_path):
+    schedule = tmp_path / 'loop_adam.py'
+    schedule.write_text(
+        "optim_wrapper = dict(type='OptimWrapper', optimizer=dict("
+        "type='Adam', lr=1e-4, betas=(0.9, 0.99), weight_decay=5e-4))\n"
     )
+    model = nn.Linear(2, 2)
+    loop = make_optim_wrapper(model, str(schedule))
+    assert not loop.optimizer.param_groups[0].get('fused')
+    fused = make_optim_wrapper(model, str(schedule), fused=True)
     assert fused.optimizer.param_groups[0]['fused'] is True
 
 
