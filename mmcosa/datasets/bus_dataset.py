@@ -10,6 +10,8 @@ from typing import Callable, List, Optional, Sequence, Union
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from .metainfo import BUS_METAINFO
+
 __all__ = ['BUSDataset']
 
 SPLITS = ('train', 'test', 'all')
@@ -76,11 +78,7 @@ class BUSDataset(BaseSegDataset):
             (``test_mode``, ``lazy_init``, ``indices``, ``metainfo``, ...).
     """
 
-    METAINFO = dict(
-        classes=('background', 'tumour'),
-        palette=[[0, 0, 0], [255, 64, 64]],
-        cls_classes=('benign', 'malignant'),
-    )
+    METAINFO = BUS_METAINFO
 
     def __init__(
         self,

@@ -9,6 +9,7 @@ from mmengine.logging import print_log
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
+from ..metainfo import BUS_METAINFO
 from .generator import generate_sample, label_of_index, to_hw
 
 __all__ = ['BUSPhantomDataset']
@@ -71,11 +72,7 @@ class BUSPhantomDataset(BaseSegDataset):
             ``metainfo``; ``serialize_data`` defaults to False here).
     """
 
-    METAINFO = dict(
-        classes=('background', 'tumour'),
-        palette=[[0, 0, 0], [255, 64, 64]],
-        cls_classes=('benign', 'malignant'),
-    )
+    METAINFO = BUS_METAINFO
 
     def __init__(
         self,
