@@ -2,9 +2,9 @@
 prepared layout read by :class:`~mmcosa.datasets.BUSDataset`, and the
 verify step that checks a prepared folder."""
 
+from ..duplicates import dhash, find_duplicate_groups, hamming_matrix
 from .busi import collect_busi, convert_busi, find_busi_root
 from .cli import busi_main, udiat_main, verify_main
-from .dedup import dhash, find_duplicate_groups, hamming_matrix
 from .errors import ConversionError
 from .folds import stratified_group_folds
 from .image_io import read_binary_mask, read_image

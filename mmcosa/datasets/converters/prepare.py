@@ -28,7 +28,7 @@ from mmengine.utils import ProgressBar
 
 from mmcosa.version import __version__
 
-from .dedup import dhash, find_duplicate_groups, hamming_matrix
+from ..duplicates import dhash, find_duplicate_groups, hamming_matrix
 from .errors import ConversionError
 from .folds import stratified_group_folds
 from .image_io import read_binary_mask, read_image, write_image, write_mask

@@ -10,12 +10,20 @@ their decoded pixels are identical; duplicates are grouped transitively
 with a union-find, so a chain a~b~c ends up in one group.
 """
 
+import hashlib
 from typing import Dict, List, Sequence
 
 import cv2
 import numpy as np
 
-__all__ = ['dhash', 'hamming_matrix', 'find_duplicate_groups']
+from .union_find import UnionFind
+
+__all__ = [
+    'dhash',
+    'hamming_matrix',
+    'find_duplicate_groups',
+    'pixel_digest',
+]
 
 # Number of set bits of every byte value.
 _POPCOUNT = np.array([bin(i).count('1') for i in range(256)], dtype=np.uint16)
@@ -45,6 +53,21 @@ def dhash(gray: np.ndarray, hash_size: int = 16) -> np.ndarray:
     return np.packbits(small[:, 1:] > small[:, :-1])
 
 
+def pixel_digest(pixels: np.ndarray) -> str:
+    """Digest of decoded pixels: equal digests mean identical images.
+
+    Args:
+        pixels (np.ndarray): Decoded image of any shape and dtype.
+
+    Returns:
+        str: 32 hex characters (BLAKE2b of the bytes, shape and dtype).
+    """
+    return hashlib.blake2b(
+        pixels.tobytes() + repr((pixels.shape, str(pixels.dtype))).encode(),
+        digest_size=16,
+    ).hexdigest()
+
+
 def hamming_matrix(hashes: np.ndarray) -> np.ndarray:
     """Pairwise Hamming distances between packed hashes.
 
@@ -59,29 +82,6 @@ def hamming_matrix(hashes: np.ndarray) -> np.ndarray:
     for i in range(n):
         out[i] = _POPCOUNT[np.bitwise_xor(hashes, hashes[i])].sum(axis=1)
     return out
-
-
-class _UnionFind:
-    """Disjoint sets over 0..n-1 with path halving and union by size."""
-
-    def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-        self.size = [1] * n
-
-    def find(self, a: int) -> int:
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        if self.size[ra] < self.size[rb]:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
 
 
 def find_duplicate_groups(
@@ -109,7 +109,7 @@ def find_duplicate_groups(
         )
     if threshold < 0:
         raise ValueError(f'threshold must be >= 0, got {threshold}.')
-    uf = _UnionFind(n)
+    uf = UnionFind(n)
     first: Dict[str, int] = {}
     for i, d in enumerate(digests):
         if d in first:
@@ -121,9 +121,4 @@ def find_duplicate_groups(
         rows, cols = np.nonzero(np.triu(dist <= threshold, k=1))
         for i, j in zip(rows.tolist(), cols.tolist()):
             uf.union(i, j)
-    groups: Dict[int, List[int]] = {}
-    for i in range(n):
-        groups.setdefault(uf.find(i), []).append(i)
-    return sorted(
-        (g for g in groups.values() if len(g) > 1), key=lambda g: g[0]
-    )
+    return uf.groups()
