@@ -56,7 +56,14 @@ def test_busi_content(busi_prepared, check_folds):
     assert [g['members'] for g in near] == [
         ['benign_0003.png', 'benign_0004.png']
     ]
-    assert near[0]['kind'] == 'near'
+    assert near[0]['level'] == 'same_frame'
+    (link,) = near[0]['links']
+    assert link['members'] == near[0]['members']
+    assert link['method'] == 'keypoints' and link['inliers'] >= 12
+    assert link['offset_difference'] <= 3 and link['correlation'] >= 0.9
+    # the conflict is a byte-identical copy across class folders
+    (conflict,) = summary.conflicts
+    assert [k['method'] for k in conflict['links']] == ['identical']
     assert any('.DS_Store' in s for s in summary.skipped)
     labels = {r['filename']: int(r['label']) for r in rows}
     check_folds(out, labels, 5, [g['members'] for g in near])
@@ -65,7 +72,7 @@ def test_busi_content(busi_prepared, check_folds):
     assert meta['num_folds'] == 5 and meta['seed'] == 0
     assert meta['counts'] == {'benign': 21, 'malignant': 10}
     assert meta['sources']['benign_0012.png'] == 'benign/benign (12).png'
-    assert 'closest pair not grouped' in summary.format()
+    assert 'closest dHashes not grouped' in summary.format()
 
 
 def test_busi_keep_normal_and_conflicts(busi_raw, tmp_path, check_folds):
@@ -109,12 +116,27 @@ def test_folds_deterministic(busi_raw, busi_prepared, tmp_path):
 
 def test_exact_threshold_only(busi_raw, tmp_path):
     raw, _ = busi_raw
-    s = convert_busi(raw, tmp_path / 'o', dup_threshold=0, progress=False)
+    s = convert_busi(
+        raw, tmp_path / 'o', dedup='hash', dup_threshold=0, progress=False
+    )
     # pixel-identical files are grouped whatever the threshold
     assert ['benign_0001.png', 'malignant_0001.png'] in [
         g['members'] for g in s.duplicate_groups
     ]
-    assert all(g['max_distance'] == 0 for g in s.duplicate_groups)
+    links = [k for g in s.duplicate_groups for k in g['links']]
+    assert links and all(k['hash_distance'] == 0 for k in links)
+    meta = json.loads((tmp_path / 'o' / 'meta.json').read_text())
+    assert meta['duplicates']['mode'] == 'hash'
+    assert meta['duplicates']['hash_threshold'] == 0
+
+
+def test_dedup_none_groups_nothing(busi_raw, tmp_path):
+    raw, _ = busi_raw
+    s = convert_busi(raw, tmp_path / 'o', dedup='none', progress=False)
+    assert s.duplicate_groups == [] and s.excluded_conflicts == []
+    assert 'not searched (--dedup none)' in s.format()
+    with pytest.raises(ValueError, match='dedup must be one of'):
+        convert_busi(raw, tmp_path / 'p', dedup='fast', progress=False)
 
 
 def test_udiat_content(udiat_prepared, check_folds):
@@ -138,7 +160,9 @@ def test_udiat_content(udiat_prepared, check_folds):
     assert [g['members'] for g in summary.duplicate_groups] == [
         [f'{n}.png' for n in sorted(exact)]
     ]
-    assert summary.duplicate_groups[0]['kind'] == 'exact'
+    assert [k['method'] for k in summary.duplicate_groups[0]['links']] == [
+        'identical'
+    ]
     labels = {r['filename']: int(r['label']) for r in rows}
     check_folds(
         out, labels, 5, [g['members'] for g in summary.duplicate_groups]

@@ -153,11 +153,27 @@ def test_summary_format():
             dict(
                 members=['a.png', 'b.png'],
                 labels=['benign', 'malignant'],
-                kind='exact',
-                max_distance=0,
                 conflict=True,
+                level='same_frame',
+                links=[
+                    dict(
+                        members=['a.png', 'b.png'],
+                        level='same_frame',
+                        method='keypoints',
+                        inliers=163,
+                        matches=170,
+                        difference=1.26,
+                        offset_difference=1.1,
+                        correlation=0.9987,
+                        scale=0.83,
+                        rotation=0.0,
+                        overlap=0.97,
+                        hash_distance=31,
+                    )
+                ],
             )
         ],
+        dedup=dict(mode='full', candidates=12, seconds=0.4),
         excluded_conflicts=['a.png', 'b.png'],
     )
     text = s.format()
@@ -165,7 +181,13 @@ def test_summary_format():
     assert 'b19.png <- m.png | m_1.png' in text
     assert 'b20.png' not in text and '... 3 more, listed in meta.json' in text
     assert (
-        '[exact, <= 0 bits] CONFLICT a.png (benign), b.png (malignant)' in text
+        'duplicates (full search, 12 pair(s) checked in 0.4 s): 1 group(s) '
+        '(1 same frame, 0 same lesion; 2 images)' in text
+    )
+    assert '[same frame] CONFLICT a.png (benign), b.png (malignant)' in text
+    assert (
+        'a.png ~ b.png: same frame (keypoints; 163 inliers, scale 0.83, '
+        'grey difference 1.3 / 1.1 offset-free, correlation 0.999)' in text
     )
     assert (
         'conflicts: 1 group(s) with different labels; 2 image(s) '

@@ -16,9 +16,9 @@ from typing import List, Optional
 from mmengine.logging import print_log
 
 from .busi import convert_busi
-from .errors import ConversionError
+from .errors import ConversionError, describe_os_error
 from .udiat import convert_udiat
-from .verify import verify_prepared
+from .verify_cli import run_verify
 
 __all__ = ['busi_main', 'udiat_main', 'verify_main']
 
@@ -58,10 +58,20 @@ def _common_parser(description: str, raw_help: str) -> argparse.ArgumentParser:
         'only once the new one is complete)',
     )
     p.add_argument(
+        '--dedup',
+        choices=('full', 'hash', 'none'),
+        default='full',
+        help='duplicate search: full = keypoints + pixel check, finds '
+        'same-frame copies (re-crops, resizes, zooms, sector vs crop, '
+        'added marks) and adjacent frames of one sweep (default); hash = '
+        'identical pixels and dHash only (fast, misses most re-crops); '
+        'none = no search (folds may leak)',
+    )
+    p.add_argument(
         '--dup-threshold',
         type=int,
         default=20,
-        help='max dHash distance (of 256 bits) of near '
+        help='--dedup hash: max dHash distance (of 256 bits) of near '
         'duplicates; 0 = exact only (default 20)',
     )
     p.add_argument(
@@ -87,14 +97,18 @@ def _run(convert, args, **extra) -> int:
             keep_conflicts=args.keep_conflicts,
             skip_bad=args.skip_bad,
             overwrite=args.overwrite,
+            dedup=args.dedup,
             dup_threshold=args.dup_threshold,
             progress=not args.no_progress,
             workers=args.workers,
             **extra,
         )
-    except (ConversionError, ValueError) as e:
+    except (ConversionError, ValueError, OSError) as e:
+        # one problem: one line; several: a list under the heading line
+        text = describe_os_error(e, args.out) if isinstance(e, OSError) else e
+        sep = '\n' if '\n' in str(text) else ' '
         print_log(
-            f'conversion failed, nothing written to {args.out}:\n{e}',
+            f'conversion failed, nothing written to {args.out}:{sep}{text}',
             logger='current',
             level=logging.WARNING,
         )
@@ -140,27 +154,6 @@ def udiat_main(argv: Optional[List[str]] = None) -> int:
 
 
 def verify_main(argv: Optional[List[str]] = None) -> int:
-    """``verify.py OUT``; returns 1 when problems are found."""
-    p = argparse.ArgumentParser(
-        description='Check a prepared mmcosa data folder; name every problem.'
-    )
-    p.add_argument('root', type=Path, help='prepared folder (data/busi)')
-    p.add_argument(
-        '--no-progress', action='store_true', help='no progress bar'
-    )
-    args = p.parse_args(argv)
-    problems = verify_prepared(args.root, progress=not args.no_progress)
-    if problems:
-        print_log(
-            f'{args.root}: {len(problems)} problem(s):\n'
-            + '\n'.join(f'  - {m}' for m in problems)
-            + '\nRe-run the converter (with --overwrite) to rebuild it.',
-            logger='current',
-            level=logging.WARNING,
-        )
-        return 1
-    print_log(
-        f'{args.root}: OK (images, masks, labels.csv, splits)',
-        logger='current',
-    )
-    return 0
+    """``verify.py OUT [--dedup MODE] [--splits-from FILE]``: the checks
+    and the leak audit (see :mod:`.verify_cli`); returns the exit code."""
+    return run_verify(argv)

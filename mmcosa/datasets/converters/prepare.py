@@ -7,18 +7,20 @@ Call graph::
       -> write_prepared                 (this module)
            check_output_dir             refuse a used OUT before any work
            staging_dir                  temp folder beside OUT
-             _convert_one (per image)   read, merge masks, check, hash, write
-             find_duplicate_groups      dHash + pixel digest, union-find
+             _convert_one (per image)   read, merge masks, check, write,
+                                        duplicate features
+             match_features             same frame / same lesion links,
+                                        union-find groups
              stratified_group_folds     folds keeping groups together
              labels.csv, splits/, meta.json
            rename into place
 """
 
 import csv
-import hashlib
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
@@ -28,7 +30,14 @@ from mmengine.utils import ProgressBar
 
 from mmcosa.version import __version__
 
-from ..duplicates import dhash, find_duplicate_groups, hamming_matrix
+from ..duplicates import (
+    DEDUP_MODES,
+    CheckParams,
+    FeatureParams,
+    extract_features,
+    hamming_matrix,
+    match_features,
+)
 from .errors import ConversionError
 from .folds import stratified_group_folds
 from .image_io import read_binary_mask, read_image, write_image, write_mask
@@ -44,7 +53,9 @@ SKIP_HINT = (
 )
 
 
-def _convert_one(s: RawSample, tmp: Path, hash_size: int) -> dict:
+def _convert_one(
+    s: RawSample, tmp: Path, params: FeatureParams, keypoints: bool
+) -> dict:
     """Read, check and write one sample; return what dedup/folds need."""
     img = read_image(s.image)
     h, w = img.height, img.width
@@ -67,44 +78,22 @@ def _convert_one(s: RawSample, tmp: Path, hash_size: int) -> dict:
             f'white. Fix the mask, or pass --skip-bad to leave the image '
             f'out.'
         )
-    pixels = np.asarray(img)
-    digest = hashlib.blake2b(
-        pixels.tobytes() + repr(pixels.shape).encode(), digest_size=16
-    ).hexdigest()
-    gray = np.asarray(img.convert('L')) if img.mode != 'L' else pixels
+    if img.mode not in ('L', 'RGB', 'RGBA', 'I;16', 'I'):
+        pixels = np.asarray(img.convert('RGB'))
+    else:
+        pixels = np.asarray(img)
     write_image(img, s.image, tmp / 'images' / f'{s.name}.png')
     write_mask(mask, tmp / 'masks' / f'{s.name}.png')
     return dict(
-        hash=dhash(gray, hash_size), digest=digest, empty=not mask.any()
+        features=extract_features(pixels, params, keypoints=keypoints),
+        empty=not mask.any(),
     )
-
-
-def _groups_report(
-    names: List[str],
-    labels: List[int],
-    hashes: np.ndarray,
-    digests: List[str],
-    groups: List[List[int]],
-) -> List[dict]:
-    report = []
-    for g in groups:
-        dist = hamming_matrix(hashes[g])
-        report.append(
-            dict(
-                members=[f'{names[i]}.png' for i in g],
-                labels=[CLASS_NAMES[labels[i]] for i in g],
-                kind='exact' if len({digests[i] for i in g}) == 1 else 'near',
-                max_distance=int(dist.max()),
-                conflict=len({labels[i] for i in g}) > 1,
-            )
-        )
-    return report
 
 
 def _closest_distinct(
     names: List[str], hashes: np.ndarray, groups: List[List[int]]
 ) -> Optional[dict]:
-    """The most similar pair of images left in different groups."""
+    """The most similar pair of images (by dHash) left in different groups."""
     if len(names) < 2:
         return None
     dist = hamming_matrix(hashes).astype(np.int64)
@@ -132,18 +121,18 @@ def write_prepared(
     keep_conflicts: bool = False,
     skip_bad: bool = False,
     overwrite: bool = False,
+    dedup: str = 'full',
     dup_threshold: int = 20,
-    hash_size: int = 16,
     progress: bool = True,
     workers: int = 1,
     options: Optional[dict] = None,
 ) -> ConversionSummary:
     """Convert collected raw samples into the prepared layout at ``out_dir``.
 
-    Duplicate policy: exact and near duplicates (see
-    :mod:`~mmcosa.datasets.converters.dedup`) always share a fold. A group
-    whose members carry different labels is a conflict: its images are
-    excluded (the true label is unknown) unless ``keep_conflicts``.
+    Duplicate policy: images showing the same frame or the same lesion (see
+    :mod:`mmcosa.datasets.duplicates`) always share a fold. A group whose
+    members carry different labels is a conflict: its images are excluded
+    (the true label is unknown) unless ``keep_conflicts``.
 
     Args:
         collected (CollectResult): Output of a raw-layout reader.
@@ -155,8 +144,12 @@ def write_prepared(
         keep_conflicts (bool): Keep duplicates with different labels.
         skip_bad (bool): Leave bad files out instead of failing.
         overwrite (bool): Replace a previous conversion at ``out_dir``.
-        dup_threshold (int): Max Hamming distance of near duplicates.
-        hash_size (int): dHash grid side (``hash_size ** 2`` bits).
+        dedup (str): Duplicate detection, one of ``'full'`` (keypoints and
+            a pixel check: every kind of duplicate, the default),
+            ``'hash'`` (identical pixels and dHash: fast, misses crops,
+            zooms and adjacent frames) or ``'none'``.
+        dup_threshold (int): ``'hash'`` mode: max dHash distance (of 256
+            bits) of near duplicates.
         progress (bool): Show a progress bar.
         workers (int): Threads reading and writing images. Defaults to 1.
         options (dict, optional): Converter options stored in meta.json.
@@ -172,6 +165,9 @@ def write_prepared(
         raise ValueError(f'num_folds must be an int >= 2, got {num_folds!r}.')
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f'workers must be an int >= 1, got {workers!r}.')
+    if dedup not in DEDUP_MODES:
+        raise ValueError(f'dedup must be one of {DEDUP_MODES}, got {dedup!r}.')
+    feature_params, check_params = FeatureParams(), CheckParams()
     start = time.perf_counter()
     out_dir = Path(out_dir)
     check_output_dir(out_dir, overwrite)
@@ -193,7 +189,9 @@ def write_prepared(
 
         def convert(s: RawSample) -> Union[dict, ConversionError]:
             try:
-                return _convert_one(s, tmp, hash_size)
+                return _convert_one(
+                    s, tmp, feature_params, keypoints=dedup == 'full'
+                )
             except ConversionError as e:
                 return e
 
@@ -222,12 +220,33 @@ def write_prepared(
             )
         names = [s.name for s in kept]
         labels = [s.label for s in kept]
-        hashes = np.stack([i['hash'] for i in infos])
-        digests = [i['digest'] for i in infos]
-        groups = find_duplicate_groups(hashes, digests, dup_threshold)
-        summary.closest_distinct = _closest_distinct(names, hashes, groups)
-        summary.duplicate_groups = _groups_report(
-            names, labels, hashes, digests, groups
+        feats = [i.pop('features') for i in infos]
+        if dedup == 'full':
+            print_log(
+                f'checking {len(kept)} images for duplicates (same frame, '
+                f'same lesion)...',
+                logger='current',
+            )
+        report = match_features(
+            feats, dedup, dup_threshold, check_params, progress=progress
+        )
+        groups = report.groups
+        summary.closest_distinct = _closest_distinct(
+            names, np.stack([f.hash for f in feats]), groups
+        )
+        del feats
+        png = [f'{n}.png' for n in names]
+        summary.duplicate_groups = report.records(
+            png, [CLASS_NAMES[c] for c in labels]
+        )
+        if report.closest_rejected is not None:
+            rej = dict(report.closest_rejected)
+            a, b = rej.pop('a'), rej.pop('b')
+            summary.closest_rejected = dict(members=[png[a], png[b]], **rej)
+        summary.dedup = dict(
+            mode=dedup,
+            candidates=report.candidates,
+            seconds=round(report.seconds, 1),
         )
         drop = set()
         if not keep_conflicts:
@@ -291,11 +310,15 @@ def write_prepared(
             classes={str(c): CLASS_NAMES[c] for c in range(len(CLASS_NAMES))},
             counts=summary.counts,
             fold_counts=summary.fold_counts,
-            duplicate_hash=dict(
-                method='dhash', hash_size=hash_size, threshold=dup_threshold
+            duplicates=dict(
+                summary.dedup,
+                hash_threshold=dup_threshold if dedup == 'hash' else None,
+                features=asdict(feature_params),
+                checks=asdict(check_params),
             ),
             duplicate_groups=summary.duplicate_groups,
             closest_distinct=summary.closest_distinct,
+            closest_rejected=summary.closest_rejected,
             excluded_conflicts=summary.excluded_conflicts,
             excluded=summary.excluded,
             merged_masks=summary.merged_masks,

@@ -22,11 +22,19 @@ class ConversionSummary:
         merged_masks (dict[str, list[str]]): Output image -> raw mask files
             merged into its mask (only images with more than one).
         duplicate_groups (list[dict]): Each with ``members`` (output
-            names), ``labels``, ``kind`` (``'exact'`` / ``'near'``),
-            ``max_distance`` (hash bits) and ``conflict`` (bool).
-        closest_distinct (dict, optional): The most similar two images
-            not grouped (``members``, ``distance`` in bits), to judge the
-            threshold.
+            names), ``labels``, ``conflict`` (bool), ``level``
+            (``'same_frame'`` / ``'same_lesion'``) and ``links``: the pairs
+            found, each with its evidence (``method``, ``inliers``,
+            ``difference``, ``correlation``, ``scale``, ...; see
+            :class:`~mmcosa.datasets.duplicates.PairEvidence`).
+        closest_distinct (dict, optional): The two images with the closest
+            dHashes left in different groups (``members``, ``distance`` in
+            bits).
+        closest_rejected (dict, optional): ``'full'`` mode: the checked
+            pair that came closest to a link without being one, with its
+            evidence, to judge the thresholds.
+        dedup (dict): ``mode``, ``candidates`` (pairs checked) and
+            ``seconds`` of the duplicate search.
         excluded_conflicts (list[str]): Images left out because their
             duplicates carry another label.
         excluded (dict[str, int]): Images left out by an option, per reason.
@@ -42,6 +50,8 @@ class ConversionSummary:
     merged_masks: Dict[str, List[str]] = field(default_factory=dict)
     duplicate_groups: List[dict] = field(default_factory=list)
     closest_distinct: Optional[dict] = None
+    closest_rejected: Optional[dict] = None
+    dedup: Dict[str, object] = field(default_factory=dict)
     excluded_conflicts: List[str] = field(default_factory=list)
     excluded: Dict[str, int] = field(default_factory=dict)
     skipped: List[str] = field(default_factory=list)
@@ -57,6 +67,45 @@ class ConversionSummary:
     def conflicts(self) -> List[dict]:
         """Duplicate groups whose members carry different labels."""
         return [g for g in self.duplicate_groups if g['conflict']]
+
+    def _duplicate_lines(self) -> List[str]:
+        groups = self.duplicate_groups
+        mode = self.dedup.get('mode', 'full')
+        if mode == 'none':
+            return [
+                'duplicates: not searched (--dedup none); folds may put '
+                'copies of one frame in training and test'
+            ]
+        frame = sum(g['level'] == 'same_frame' for g in groups)
+        members = sum(len(g['members']) for g in groups)
+        lines = [
+            f'duplicates ({mode} search, {self.dedup.get("candidates", 0)} '
+            f'pair(s) checked in {self.dedup.get("seconds", 0)} s): '
+            f'{len(groups)} group(s) ({frame} same frame, '
+            f'{len(groups) - frame} same lesion; {members} images), each '
+            f'kept in one fold'
+        ]
+        for g in groups:
+            tag = ' CONFLICT' if g['conflict'] else ''
+            lines.append(
+                f'  [{g["level"].replace("_", " ")}]{tag} '
+                + ', '.join(
+                    f'{m} ({lab})' for m, lab in zip(g['members'], g['labels'])
+                )
+            )
+            lines += [f'      {_link_text(k)}' for k in g['links']]
+        if self.closest_rejected is not None:
+            lines.append(
+                'closest pair checked and not grouped: '
+                + _link_text(self.closest_rejected)
+            )
+        if self.closest_distinct is not None:
+            a, b = self.closest_distinct['members']
+            lines.append(
+                f'closest dHashes not grouped: {a} ~ {b} at '
+                f'{self.closest_distinct["distance"]} bits'
+            )
+        return lines
 
     def format(self) -> str:
         """Multi-line human-readable summary."""
@@ -78,30 +127,7 @@ class ConversionSummary:
             lines.append(
                 f'  ... {len(merged) - _MAX_LISTED} more, listed in meta.json'
             )
-        groups = self.duplicate_groups
-        exact = sum(g['kind'] == 'exact' for g in groups)
-        members = sum(len(g['members']) for g in groups)
-        lines.append(
-            f'duplicate groups: {len(groups)} ({exact} exact, '
-            f'{len(groups) - exact} near; {members} images), each kept in '
-            f'one fold'
-        )
-        for g in groups:
-            tag = ' CONFLICT' if g['conflict'] else ''
-            lines.append(
-                f'  [{g["kind"]}, <= {g["max_distance"]} bits]'
-                f'{tag} '
-                + ', '.join(
-                    f'{m} ({lab})' for m, lab in zip(g['members'], g['labels'])
-                )
-            )
-        if self.closest_distinct is not None:
-            a, b = self.closest_distinct['members']
-            lines.append(
-                f'closest pair not grouped: {a} ~ {b} at '
-                f'{self.closest_distinct["distance"]} bits (raise '
-                f'--dup-threshold above it to group such pairs)'
-            )
+        lines += self._duplicate_lines()
         lines.append(
             f'conflicts: {len(self.conflicts)} group(s) with different '
             f'labels; '
@@ -128,3 +154,20 @@ class ConversionSummary:
             )
         )
         return '\n'.join(lines)
+
+
+def _link_text(link: dict) -> str:
+    """One line of evidence for a pair of images."""
+    a, b = link['members']
+    method = link.get('method', '')
+    if method == 'dhash':
+        return f'{a} ~ {b}: dHash {link["hash_distance"]} bits apart'
+    if method == 'identical':
+        return f'{a} ~ {b}: identical pixels'
+    level = (link.get('level') or 'not a duplicate').replace('_', ' ')
+    return (
+        f'{a} ~ {b}: {level} ({method}; {link["inliers"]} inliers, '
+        f'scale {link["scale"]:.2f}, grey difference '
+        f'{link["difference"]:.1f} / {link["offset_difference"]:.1f} '
+        f'offset-free, correlation {link["correlation"]:.3f})'
+    )

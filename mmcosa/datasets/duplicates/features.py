@@ -30,8 +30,10 @@ class FeatureParams:
     """Settings of :func:`extract_features`.
 
     Attributes:
-        max_side (int): Longer side of the working copy (images are shrunk
-            to it, never enlarged). Defaults to 640 (most BUSI images).
+        max_side (int): Longer side of the pixel-check copy (images are
+            shrunk to it, never enlarged). Defaults to 512.
+        keypoint_side (int): Longer side of the copy keypoints are detected
+            on (SIFT's cost grows with the area). Defaults to 400.
         num_keypoints (int): SIFT keypoints kept per image (strongest).
         blur_sigma (float): Gaussian sigma of the pixel check, in pixels of
             the original image (2, as in the measured real-data figures).
@@ -44,7 +46,8 @@ class FeatureParams:
         hash_size (int): dHash grid side (``hash_size ** 2`` bits).
     """
 
-    max_side: int = 640
+    max_side: int = 512
+    keypoint_side: int = 400
     num_keypoints: int = 600
     blur_sigma: float = 2.0
     dark_level: int = 8
@@ -53,8 +56,11 @@ class FeatureParams:
     hash_size: int = 16
 
     def __post_init__(self) -> None:
-        if self.max_side < 64:
-            raise ValueError(f'max_side must be >= 64, got {self.max_side}')
+        for name in ('max_side', 'keypoint_side'):
+            if getattr(self, name) < 64:
+                raise ValueError(
+                    f'{name} must be >= 64, got {getattr(self, name)}'
+                )
         if self.num_keypoints < 16:
             raise ValueError(
                 f'num_keypoints must be >= 16, got {self.num_keypoints}'
@@ -182,32 +188,19 @@ def extract_features(
     overlay = _overlay_mask(image, gray, p)
     scale = min(1.0, p.max_side / max(h, w))
     size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    work, over_work = gray, overlay
     if scale < 1.0:
         work = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
-        overlay = cv2.resize(
-            overlay.astype(np.uint8), size, interpolation=cv2.INTER_AREA
-        ).astype(bool)
-    else:
-        work = gray
+        over_work = _shrink_mask(overlay, size)
     sigma = max(0.5, p.blur_sigma * scale)
     blur = cv2.GaussianBlur(work.astype(np.float32), (0, 0), sigma)
     # Overlays lose their own blurred halo too; background = dark sector
     # surround (blurred, so speckle-dark tissue stays in).
     halo = cv2.dilate(
-        overlay.astype(np.uint8), np.ones((5, 5), np.uint8)
+        over_work.astype(np.uint8), np.ones((5, 5), np.uint8)
     ).astype(bool)
     valid = ~halo & (blur > p.dark_level)
-    kp_mask = (
-        cv2.dilate(halo.astype(np.uint8), np.ones((9, 9), np.uint8)) == 0
-    ).astype(np.uint8) * 255
-    detector = sift if sift is not None else make_sift(p)
-    kps, desc = detector.detectAndCompute(work, kp_mask)
-    if desc is None or not kps:
-        points = np.zeros((0, 2), np.float32)
-        desc = np.zeros((0, 128), np.float32)
-    else:
-        points = np.array([k.pt for k in kps], np.float32) / scale
-        desc = _root_sift(desc)
+    points, desc = _keypoints(gray, overlay, p, sift)
     return ImageFeatures(
         shape=(h, w),
         scale=scale,
@@ -218,6 +211,35 @@ def extract_features(
         blur=blur,
         valid=valid,
     )
+
+
+def _shrink_mask(mask: np.ndarray, size: tuple) -> np.ndarray:
+    """Shrink a bool mask; a cell touched by the mask stays set."""
+    return cv2.resize(mask.astype(np.float32), size, cv2.INTER_AREA) > 0
+
+
+def _keypoints(
+    gray: np.ndarray,
+    overlay: np.ndarray,
+    p: FeatureParams,
+    sift: Optional[cv2.SIFT],
+):
+    """SIFT away from overlays; (points (K, 2) original px, RootSIFT)."""
+    h, w = gray.shape
+    k_scale = min(1.0, p.keypoint_side / max(h, w))
+    size = (max(8, round(w * k_scale)), max(8, round(h * k_scale)))
+    if k_scale < 1.0:
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+        overlay = _shrink_mask(overlay, size)
+    # no keypoints on or next to burnt-in text and calipers
+    mask = cv2.dilate(overlay.astype(np.uint8), np.ones((11, 11), np.uint8))
+    mask = (mask == 0).astype(np.uint8) * 255
+    detector = sift if sift is not None else make_sift(p)
+    kps, desc = detector.detectAndCompute(gray, mask)
+    if desc is None or not kps:
+        return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
+    points = np.array([k.pt for k in kps], np.float32) / k_scale
+    return points, _root_sift(desc)
 
 
 def make_sift(params: Optional[FeatureParams] = None) -> cv2.SIFT:
