@@ -215,7 +215,10 @@ def extract_features(
 
 def _shrink_mask(mask: np.ndarray, size: tuple) -> np.ndarray:
     """Shrink a bool mask; a cell touched by the mask stays set."""
-    return cv2.resize(mask.astype(np.float32), size, cv2.INTER_AREA) > 0
+    shrunk = cv2.resize(
+        mask.astype(np.float32), size, interpolation=cv2.INTER_AREA
+    )
+    return shrunk > 0
 
 
 def _keypoints(
@@ -231,14 +234,23 @@ def _keypoints(
     if k_scale < 1.0:
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
         overlay = _shrink_mask(overlay, size)
-    # no keypoints on or next to burnt-in text and calipers
-    mask = cv2.dilate(overlay.astype(np.uint8), np.ones((11, 11), np.uint8))
-    mask = (mask == 0).astype(np.uint8) * 255
+    # no keypoint whose patch reaches burnt-in text or calipers: keep the
+    # ones farther from any overlay pixel than their own size
+    free = (overlay == 0).astype(np.uint8)
+    dist = cv2.distanceTransform(free, cv2.DIST_L2, 3)
     detector = sift if sift is not None else make_sift(p)
-    kps, desc = detector.detectAndCompute(gray, mask)
+    kps, desc = detector.detectAndCompute(gray, free * 255)
     if desc is None or not kps:
         return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
-    points = np.array([k.pt for k in kps], np.float32) / k_scale
+    xy = np.array([k.pt for k in kps], np.float32)
+    size = np.array([k.size for k in kps], np.float32)
+    xi = np.clip(np.round(xy[:, 0]).astype(int), 0, gray.shape[1] - 1)
+    yi = np.clip(np.round(xy[:, 1]).astype(int), 0, gray.shape[0] - 1)
+    keep = dist[yi, xi] > size + 2
+    if not keep.any():
+        return np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32)
+    points = xy[keep] / k_scale
+    desc = desc[keep]
     return points, _root_sift(desc)
 
 
