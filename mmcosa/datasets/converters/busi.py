@@ -11,6 +11,11 @@ Expected input (``RAW`` is this folder or its parent)::
 Output names: ``benign (12).png`` -> ``benign_0012.png``; a name not in
 the ``<class> (<n>)`` pattern becomes ``<class>_<name>`` with every
 character other than letters, digits, ``-`` and ``_`` replaced by ``_``.
+Two raw files that claim one image (``benign (3).png`` and
+``benign (3).jpg``) or one mask slot (``benign (3)_mask.png`` and
+``benign (3)_mask.jpg``) are a problem naming both, and neither is
+converted (which one is meant is unknown); so is a second image whose
+output name is taken.
 """
 
 import re
@@ -21,6 +26,7 @@ from .errors import ConversionError
 from .image_io import IMAGE_SUFFIXES, is_system_file
 from .prepare import write_prepared
 from .records import CLASS_NAMES, CollectResult, RawSample
+from .staging import check_out_outside_raw
 from .summary import ConversionSummary
 
 __all__ = ['find_busi_root', 'collect_busi', 'convert_busi']
@@ -94,10 +100,46 @@ def _mask_order(path: Path) -> int:
     return 0 if extra is None else int(extra)
 
 
+def _collisions(
+    images: Dict[str, List[Path]],
+    masks: Dict[str, List[Path]],
+    res: CollectResult,
+) -> None:
+    """Report raw files that claim one image or one mask slot, and drop
+    that image: which file is meant (and whose mask is whose) is unknown.
+    """
+    for stem, files in list(images.items()):
+        if len(files) > 1:
+            del images[stem]
+            masks.pop(stem, None)
+            res.problems.append(
+                f'{" and ".join(str(f) for f in files)}: {len(files)} images '
+                f'named {stem!r} (different suffixes), so the mask '
+                f'{stem}_mask.png cannot be matched to one of them and none '
+                f'is converted. Delete or rename all but one, or pass '
+                f'--skip-bad to leave them all out.'
+            )
+    for stem, found in list(masks.items()):
+        slots: Dict[int, List[Path]] = {}
+        for m in found:
+            slots.setdefault(_mask_order(m), []).append(m)
+        for files in slots.values():
+            if len(files) > 1:
+                images.pop(stem, None)
+                masks.pop(stem, None)
+                res.problems.append(
+                    f'{" and ".join(str(f) for f in files)}: {len(files)} '
+                    f'masks for one slot of image {stem!r} (different '
+                    f'suffixes), so its mask is unknown and it is not '
+                    f'converted. Delete all but one, {_SKIP}.'
+                )
+                break
+
+
 def _collect_class(
     folder: Path, cls: str, res: CollectResult, names: Dict[str, Path]
 ) -> None:
-    images: Dict[str, Path] = {}
+    images: Dict[str, List[Path]] = {}
     masks: Dict[str, List[Path]] = {}
     for f in sorted(folder.iterdir(), key=lambda p: _natural_key(p.name)):
         if is_system_file(f):
@@ -112,9 +154,10 @@ def _collect_class(
         elif _MASK_RE.match(f.stem):
             masks.setdefault(_MASK_RE.match(f.stem)['stem'], []).append(f)
         else:
-            images[f.stem] = f
+            images.setdefault(f.stem, []).append(f)
+    _collisions(images, masks, res)
     label = CLASS_NAMES.index(cls)
-    for stem, img in images.items():
+    for stem, (img,) in images.items():
         found = sorted(masks.pop(stem, []), key=_mask_order)
         if not found and cls != 'normal':
             res.problems.append(
@@ -191,6 +234,7 @@ def convert_busi(
     keep_conflicts: bool = False,
     skip_bad: bool = False,
     overwrite: bool = False,
+    dedup: str = 'full',
     dup_threshold: int = 20,
     progress: bool = True,
     workers: int = 1,
@@ -207,8 +251,11 @@ def convert_busi(
         keep_conflicts (bool): Keep duplicates whose labels differ.
         skip_bad (bool): Leave bad files out instead of failing.
         overwrite (bool): Replace a previous conversion at ``out``.
-        dup_threshold (int): Max dHash distance (of 256 bits) of near
-            duplicates. Defaults to 20.
+        dedup (str): Duplicate search: ``'full'`` (every kind: same frame
+            and same lesion; the default), ``'hash'`` or ``'none'``; see
+            :func:`~mmcosa.datasets.converters.write_prepared`.
+        dup_threshold (int): ``'hash'`` mode: max dHash distance (of 256
+            bits) of near duplicates. Defaults to 20.
         progress (bool): Show a progress bar.
         workers (int): Threads reading and writing images; the output
             does not depend on it. Defaults to 1.
@@ -217,11 +264,14 @@ def convert_busi(
         ConversionSummary: What was written, excluded and skipped.
     """
     root = find_busi_root(Path(raw))
+    for folder in (Path(raw), root):
+        check_out_outside_raw(out, folder)
     collected = collect_busi(root, keep_normal)
     options = dict(
         keep_normal=keep_normal,
         keep_conflicts=keep_conflicts,
         skip_bad=skip_bad,
+        dedup=dedup,
         dup_threshold=dup_threshold,
     )
     return write_prepared(
@@ -234,6 +284,7 @@ def convert_busi(
         keep_conflicts=keep_conflicts,
         skip_bad=skip_bad,
         overwrite=overwrite,
+        dedup=dedup,
         dup_threshold=dup_threshold,
         progress=progress,
         workers=workers,

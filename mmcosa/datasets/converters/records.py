@@ -49,9 +49,13 @@ class CollectResult:
             (operating-system files, sub-folders).
         excluded (dict[str, int]): Images left out by an option, counted
             per reason (``'normal'``).
+        provenance (dict): Where the reader took what it did not find in
+            the file names (``labels``: the sheet read), stored with the
+            options in ``meta.json``.
     """
 
     samples: List[RawSample] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)
     skipped: List[str] = field(default_factory=list)
     excluded: dict = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)

@@ -11,23 +11,36 @@ Labels come from the sheet: ``Image`` is the id (``000001`` or ``1``,
 matched by value), ``Type`` is ``Benign`` / ``Malignant``, ``Diagnosis``
 (CYST, FA, ..., IDC) is kept in ``labels.csv``. Columns to the right of
 these (the legend) and rows without an ``Image`` value are not data.
-Output names are the six-digit ids (``000001.png``).
+With both ``DatasetB.xlsx`` and ``DatasetB.csv`` in RAW, the xlsx is read
+and the csv must agree with it on every image (Type and Diagnosis), else
+the converter stops naming the differing rows; ``--labels`` names the one
+sheet to read instead. The sheet read is logged and stored in
+``meta.json`` (``options.labels``). A CSV sheet is read as UTF-8, else as
+cp1252 (Excel on Windows) with a note in the log.
+
+Output names are the six-digit ids (``000001.png``). Two files with one
+id (``original/000003.png`` and ``original/3.png``, or two masks) are a
+problem naming both; that image is not converted.
 """
 
 import csv
 import re
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
+
+from mmengine.logging import print_log
 
 from .errors import ConversionError
 from .image_io import IMAGE_SUFFIXES, is_system_file
 from .prepare import write_prepared
 from .records import CollectResult, RawSample
+from .staging import check_out_outside_raw
 from .summary import ConversionSummary
 
 __all__ = [
     'normalise_id',
     'read_udiat_labels',
+    'compare_label_tables',
     'collect_udiat',
     'convert_udiat',
 ]
@@ -47,6 +60,32 @@ def normalise_id(value: object) -> str:
     if suffix in IMAGE_SUFFIXES:
         s = s[: -len(suffix)]
     return str(int(s)) if s.isdigit() else s.lower()
+
+
+def _read_text(path: Path) -> str:
+    """Text of a CSV sheet: UTF-8 (with or without a BOM), else cp1252
+    (what Excel on Windows writes for "CSV"), with a note in the log."""
+    data = path.read_bytes()
+    try:
+        return data.decode('utf-8-sig')
+    except UnicodeDecodeError as e:
+        utf8_error = e
+    try:
+        text = data.decode('cp1252')
+    except UnicodeDecodeError as e:
+        raise ConversionError(
+            f'{path}: neither UTF-8 nor cp1252 text (byte '
+            f'0x{data[e.start]:02x} at offset {e.start}); save the sheet '
+            f'as "CSV UTF-8" (Excel: Save As > CSV UTF-8) or pass the '
+            f'DatasetB.xlsx with --labels.'
+        ) from e
+    print_log(
+        f'{path}: not UTF-8 (byte 0x{data[utf8_error.start]:02x} at offset '
+        f'{utf8_error.start}); read as cp1252, the Windows Excel CSV '
+        f'encoding. Save it as "CSV UTF-8" to silence this note.',
+        logger='current',
+    )
+    return text
 
 
 def _read_rows(path: Path) -> List[Tuple]:
@@ -69,7 +108,7 @@ def _read_rows(path: Path) -> List[Tuple]:
         finally:
             wb.close()
     if suffix in ('.csv', '.txt'):
-        text = path.read_text(encoding='utf-8-sig')
+        text = _read_text(path)
         try:
             dialect = csv.Sniffer().sniff(text[:4096], delimiters=',;\t')
         except csv.Error:
@@ -158,21 +197,26 @@ def _find_dir(raw: Path, name: str) -> Path:
     )
 
 
-def _find_labels(raw: Path) -> Path:
-    preferred = [
-        p
-        for p in raw.iterdir()
-        if p.name.lower() in ('datasetb.xlsx', 'datasetb.csv')
-    ]
+def _label_sheets(raw: Path) -> List[Path]:
+    """``DatasetB.xlsx`` and ``DatasetB.csv`` (any case, xlsx first), else
+    the only .xlsx or .csv in ``raw``."""
+    preferred = sorted(
+        (
+            p
+            for p in raw.iterdir()
+            if p.name.lower() in ('datasetb.xlsx', 'datasetb.csv')
+        ),
+        key=lambda p: (p.suffix.lower() != '.xlsx', p.name),
+    )
     if preferred:
-        return sorted(preferred)[0]
+        return preferred
     found = sorted(
         p
         for p in raw.iterdir()
         if p.suffix.lower() in ('.xlsx', '.csv') and not is_system_file(p)
     )
     if len(found) == 1:
-        return found[0]
+        return found
     what = (
         'several candidates: ' + ', '.join(p.name for p in found)
         if found
@@ -183,10 +227,97 @@ def _find_labels(raw: Path) -> Path:
     )
 
 
+def _describe(entry: Tuple[int, str, int, str], sheet: Path) -> str:
+    label, diagnosis, row = entry[:3]
+    kind = ('Benign', 'Malignant')[label]
+    return f'{sheet.name} row {row} says {kind}/{diagnosis or "-"}'
+
+
+def compare_label_tables(
+    sheets: Tuple[Path, Path],
+    tables: Tuple[Dict[str, tuple], Dict[str, tuple]],
+) -> List[str]:
+    """The images two label sheets disagree on, one message per image.
+
+    Args:
+        sheets (tuple[Path, Path]): The two sheet files.
+        tables (tuple[dict, dict]): Their tables from
+            :func:`read_udiat_labels`.
+
+    Returns:
+        list[str]: ``'image 000003: DatasetB.xlsx row 4 says Benign/FA,
+        DatasetB.csv row 4 says Malignant/IDC'`` per differing image
+        (Type, Diagnosis, or a row missing from one sheet), by id.
+    """
+    (a, b), (ta, tb) = sheets, tables
+    diffs = []
+
+    def order(key: str) -> tuple:
+        return (not key.isdigit(), int(key) if key.isdigit() else 0, key)
+
+    for key in sorted(set(ta) | set(tb), key=order):
+        ea, eb = ta.get(key), tb.get(key)
+        if ea is not None and eb is not None and ea[:2] == eb[:2]:
+            continue
+        shown = (ea or eb)[3]
+        left = _describe(ea, a) if ea else f'{a.name} has no valid row'
+        right = _describe(eb, b) if eb else f'{b.name} has no valid row'
+        diffs.append(f'image {shown}: {left}, {right}')
+    return diffs
+
+
+def _choose_labels(
+    raw: Path, labels: Optional[Path], res: CollectResult
+) -> Tuple[Path, Dict[str, tuple]]:
+    """Read the label sheet; with two in ``raw`` they must agree."""
+    sheets = [Path(labels)] if labels is not None else _label_sheets(raw)
+    if not sheets[0].is_file():
+        raise ConversionError(
+            f'{sheets[0]}: label sheet not found; pass '
+            f'DatasetB.xlsx or its CSV export.'
+        )
+    table, res.problems = read_udiat_labels(sheets[0])
+    for other in sheets[1:]:
+        diffs = compare_label_tables(
+            (sheets[0], other), (table, read_udiat_labels(other)[0])
+        )
+        if diffs:
+            fix = (
+                f'Fix the wrong sheet or delete it, or name the one to use '
+                f'with --labels {sheets[0]} (or --labels {other}).'
+            )
+            what = f'{raw}: {sheets[0].name} and {other.name} disagree'
+            if len(diffs) == 1:
+                raise ConversionError(f'{what} on {diffs[0]}. {fix}')
+            more = len(diffs) - 20
+            raise ConversionError(
+                diffs[:20] + ([f'... and {more} more'] if more > 0 else []),
+                f'{what} on {len(diffs)} images (listed above). {fix}',
+            )
+    chosen_by = '--labels' if labels is not None else 'found in RAW'
+    res.provenance = dict(
+        labels=str(sheets[0].absolute()),
+        labels_chosen_by=chosen_by,
+        labels_agree_with=[p.name for p in sheets[1:]],
+    )
+    agree = (
+        f'; {", ".join(p.name for p in sheets[1:])} agrees on all '
+        f'{len(table)} images'
+        if len(sheets) > 1
+        else ''
+    )
+    print_log(
+        f'labels: read from {sheets[0]} ({chosen_by}{agree}).',
+        logger='current',
+    )
+    return sheets[0], table
+
+
 def _index(
     folder: Path, res: CollectResult, strip_gt: bool
-) -> Dict[str, Path]:
-    out: Dict[str, Path] = {}
+) -> Tuple[Dict[str, Path], Set[str]]:
+    """Files of ``folder`` by image id, and the ids claimed by several."""
+    found: Dict[str, List[Path]] = {}
     for f in sorted(folder.iterdir()):
         if is_system_file(f):
             res.skipped.append(f'{f}: operating-system file')
@@ -199,8 +330,20 @@ def _index(
             )
         else:
             stem = _GT_SUFFIX_RE.sub('', f.stem) if strip_gt else f.stem
-            out[normalise_id(stem)] = f
-    return out
+            found.setdefault(normalise_id(stem), []).append(f)
+    what = 'masks' if strip_gt else 'images'
+    collided = set()
+    for key, files in found.items():
+        if len(files) > 1:
+            collided.add(key)
+            res.problems.append(
+                f'{" and ".join(str(f) for f in files)}: {len(files)} '
+                f'{what} for image id {key} (ids are matched by value: '
+                f'000003 = 3), so which one is meant is unknown and image '
+                f'{key} is not converted. Delete or rename all but one, or '
+                f'pass --skip-bad to leave the image out.'
+            )
+    return {k: v[0] for k, v in found.items() if k not in collided}, collided
 
 
 def collect_udiat(raw: Path, labels: Optional[Path] = None) -> CollectResult:
@@ -209,10 +352,16 @@ def collect_udiat(raw: Path, labels: Optional[Path] = None) -> CollectResult:
     Args:
         raw (Path): Folder holding ``original/``, ``GT/`` and the sheet.
         labels (Path, optional): The label sheet; found in ``raw`` when
-            omitted (``DatasetB.xlsx``, or the only .xlsx/.csv there).
+            omitted (``DatasetB.xlsx`` and/or ``DatasetB.csv``, which must
+            then agree, or the only .xlsx/.csv there).
 
     Returns:
-        CollectResult: Samples, problems and skipped files.
+        CollectResult: Samples, problems, skipped files and, in
+        ``provenance``, the sheet read.
+
+    Raises:
+        ConversionError: If a folder or the sheet is missing or unreadable,
+            or the two sheets disagree.
     """
     raw = Path(raw)
     if not raw.is_dir():
@@ -221,17 +370,14 @@ def collect_udiat(raw: Path, labels: Optional[Path] = None) -> CollectResult:
             f'original/, GT/ and DatasetB.xlsx.'
         )
     img_dir, gt_dir = _find_dir(raw, 'original'), _find_dir(raw, 'GT')
-    labels = Path(labels) if labels is not None else _find_labels(raw)
-    if not labels.is_file():
-        raise ConversionError(
-            f'{labels}: label sheet not found; pass '
-            f'DatasetB.xlsx or its CSV export.'
-        )
     res = CollectResult()
-    table, res.problems = read_udiat_labels(labels)
-    images = _index(img_dir, res, strip_gt=False)
-    masks = _index(gt_dir, res, strip_gt=True)
+    labels, table = _choose_labels(raw, labels, res)
+    images, img_collided = _index(img_dir, res, strip_gt=False)
+    masks, mask_collided = _index(gt_dir, res, strip_gt=True)
+    names: Dict[str, Path] = {}
     for key, img in sorted(images.items(), key=lambda kv: kv[1].name):
+        if key in mask_collided:
+            continue
         if key not in table:
             res.problems.append(
                 f'{img}: no row for image {img.stem} in {labels.name}; add '
@@ -251,17 +397,24 @@ def collect_udiat(raw: Path, labels: Optional[Path] = None) -> CollectResult:
             if key.isdigit()
             else re.sub(r'[^A-Za-z0-9_-]', '_', img.stem)
         )
+        if name in names:
+            res.problems.append(
+                f'{img}: output name {name}.png is also that of '
+                f'{names[name]}; rename one of them, {_SKIP}.'
+            )
+            continue
+        names[name] = img
         res.samples.append(
             RawSample(name, img, [masks[key]], label, diagnosis)
         )
     for key, (_, _, row, raw_id) in table.items():
-        if key not in images:
+        if key not in images and key not in img_collided:
             res.problems.append(
                 f'{labels} row {row}: image {raw_id} has no file in '
                 f'{img_dir}; restore the image or delete the row, {_SKIP}.'
             )
     for key, m in masks.items():
-        if key not in images:
+        if key not in images and key not in img_collided:
             res.problems.append(
                 f'{m}: mask without an image in {img_dir}; restore the '
                 f'image or delete the mask, {_SKIP}.'
@@ -279,6 +432,7 @@ def convert_udiat(
     keep_conflicts: bool = False,
     skip_bad: bool = False,
     overwrite: bool = False,
+    dedup: str = 'full',
     dup_threshold: int = 20,
     progress: bool = True,
     workers: int = 1,
@@ -296,8 +450,11 @@ def convert_udiat(
         keep_conflicts (bool): Keep duplicates whose labels differ.
         skip_bad (bool): Leave bad files out instead of failing.
         overwrite (bool): Replace a previous conversion at ``out``.
-        dup_threshold (int): Max dHash distance (of 256 bits) of near
-            duplicates. Defaults to 20.
+        dedup (str): Duplicate search: ``'full'`` (every kind: same frame
+            and same lesion; the default), ``'hash'`` or ``'none'``; see
+            :func:`~mmcosa.datasets.converters.write_prepared`.
+        dup_threshold (int): ``'hash'`` mode: max dHash distance (of 256
+            bits) of near duplicates. Defaults to 20.
         progress (bool): Show a progress bar.
         workers (int): Threads reading and writing images; the output
             does not depend on it. Defaults to 1.
@@ -306,11 +463,13 @@ def convert_udiat(
         ConversionSummary: What was written, excluded and skipped.
     """
     raw = Path(raw)
+    check_out_outside_raw(out, raw)
     collected = collect_udiat(raw, labels)
     options = dict(
-        labels=str(labels) if labels is not None else None,
+        **collected.provenance,
         keep_conflicts=keep_conflicts,
         skip_bad=skip_bad,
+        dedup=dedup,
         dup_threshold=dup_threshold,
     )
     return write_prepared(
@@ -323,6 +482,7 @@ def convert_udiat(
         keep_conflicts=keep_conflicts,
         skip_bad=skip_bad,
         overwrite=overwrite,
+        dedup=dedup,
         dup_threshold=dup_threshold,
         progress=progress,
         workers=workers,

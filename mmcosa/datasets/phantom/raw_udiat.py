@@ -115,7 +115,9 @@ def write_udiat_raw(
         ws.append(row)
     wb.save(root / 'DatasetB.xlsx')
     if write_csv:
-        with open(root / 'DatasetB.csv', 'w', newline='') as fh:
+        with open(
+            root / 'DatasetB.csv', 'w', newline='', encoding='utf-8'
+        ) as fh:
             writer = csv.writer(fh)
             writer.writerow(['' if v is None else v for v in HEADER])
             for row in _sheet_rows(rows):
