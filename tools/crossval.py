@@ -1,12 +1,16 @@
 """K-fold cross-validation of one method, resumable.
 
 ``python tools/crossval.py CONFIG [--folds 5] --work-dir DIR
-[--fold K ...] [--method NAME] [--cfg-options k=v ...]``
+[--fold K ...] [--method NAME] [--cfg-options k=v ...]
+[--external DATA_ROOT ... [--external-name NAME ...]] [--force]``
 
 Trains and tests every fold in-process (fold ``k`` in ``DIR/fold_<k>``),
-skipping folds whose ``test_metrics.json`` exists, then writes
-``DIR/summary.json``, ``DIR/summary.md`` and ``DIR/roc.png``. See
-``mmcosa.apis.run_crossval``.
+skipping folds whose results exist, tests each fold's model on every
+image of the ``--external`` prepared folders too, then writes
+``DIR/summary.json``, ``DIR/summary.md`` and ``DIR/roc.png``. ``DIR``
+records the merged config, the options and the prepared splits; a rerun
+with other settings stops (``--force`` moves the old run aside). See
+``mmcosa.apis.run_crossval`` and ``docs/en/cross_validation.md``.
 """
 
 import argparse
@@ -29,7 +33,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument('config', help='config file of the method')
     parser.add_argument(
-        '--folds', type=int, default=5, help='number of folds (default 5)'
+        '--folds',
+        type=int,
+        default=5,
+        help='number of folds (default 5); must equal the prepared '
+        "folders' num_folds (meta.json)",
     )
     parser.add_argument(
         '--work-dir', required=True, help='output folder of the run'
@@ -53,12 +61,40 @@ def parse_args(argv=None) -> argparse.Namespace:
         action=DictAction,
         help='override config settings, key=value (applied to every fold)',
     )
+    parser.add_argument(
+        '--external',
+        nargs='+',
+        default=[],
+        metavar='DATA_ROOT',
+        help='also test each fold on every image of these prepared folders '
+        '(external validation, e.g. data/udiat for a BUSI config)',
+    )
+    parser.add_argument(
+        '--external-name',
+        nargs='+',
+        default=None,
+        metavar='NAME',
+        help='one name per --external folder (default: the folder name)',
+    )
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='move an existing run in --work-dir aside '
+        '(<work-dir>.old-<time>) and start over',
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        names = args.external_name
+        if names is not None and len(names) != len(args.external):
+            raise ValueError(
+                f'{len(names)} --external-name for {len(args.external)} '
+                '--external folders; give one name per folder.'
+            )
+        names = names or [None] * len(args.external)
         run_crossval(
             args.config,
             args.work_dir,
@@ -66,6 +102,8 @@ def main(argv=None) -> int:
             cfg_options=args.cfg_options,
             only_folds=args.fold,
             method=args.method,
+            external=list(zip(names, args.external)),
+            force=args.force,
         )
     except (FileNotFoundError, ValueError, PretrainedWeightsError) as err:
         print(f'error: {err}', file=sys.stderr)

@@ -15,5 +15,9 @@ log_processor = dict(by_epoch=True)
 log_level = 'INFO'
 load_from = None
 resume = False
+# One seed for every config: two runs of a config (and every fold of a
+# cross-validation) start from the same weights and data order.
+# On a GPU, bit-identical runs also need deterministic=True (slower).
+randomness = dict(seed=0)
 
 tta_model = dict(type='SegTTAModel')

@@ -1,4 +1,10 @@
-"""Mean and std over cross-validation folds, in the paper's layout."""
+"""Mean and std over cross-validation folds, in the paper's layout.
+
+A run may test each fold on several test sets (the test fold, named test
+folds, external folders, see :mod:`mmcosa.apis.crossval_sets`);
+:func:`summarise_run` summarises each and :func:`write_summary_md` lays
+them out side by side.
+"""
 
 import math
 from collections import OrderedDict
@@ -6,12 +12,19 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .crossval_sets import DEFAULT_SET
+
 __all__ = [
     'CLS_COLUMNS',
     'SEG_COLUMNS',
+    'SIDE_BY_SIDE_ROWS',
+    'count_folds',
     'format_cell',
     'mean_roc',
+    'set_label',
     'summarise_folds',
+    'summarise_run',
+    'test_sets_of',
     'write_summary_md',
 ]
 
@@ -38,6 +51,25 @@ MALIGNANT_COLUMNS: Tuple[Tuple[str, str], ...] = (
     ('Sens. (mal.)', 'cls_malignant/TPR'),
     ('Spec. (mal.)', 'cls_malignant/specificity'),
 )
+#: Rows of the side-by-side table of test sets (label, summary key).
+SIDE_BY_SIDE_ROWS: Tuple[Tuple[str, str], ...] = (
+    ('test images per fold', 'seg/num_images'),
+    ('test samples per fold (cls)', 'cls/num_samples'),
+    ('seg TPR', 'seg/TPR'),
+    ('seg FPR', 'seg/FPR'),
+    ('mIoU', 'seg/mIoU'),
+    ('DSC', 'seg/DSC'),
+    ('AER', 'seg/AER'),
+    ('IoU (tumour)', 'seg/IoU'),
+    ('cls TPR (benign pos.)', 'cls_paper/TPR'),
+    ('cls FPR (benign pos.)', 'cls_paper/FPR'),
+    ('ACC', 'cls_paper/ACC'),
+    ('PRE (benign pos.)', 'cls_paper/PRE'),
+    ('F1 (benign pos.)', 'cls_paper/F1'),
+    ('AUC', 'cls_paper/AUC'),
+) + MALIGNANT_COLUMNS
+#: Image counts among the side-by-side rows.
+COUNT_KEYS = ('seg/num_images', 'cls/num_samples')
 
 
 def _stats(values: Sequence[float]) -> Dict[str, Any]:
@@ -159,6 +191,99 @@ def summarise_folds(
     return summary
 
 
+def summarise_run(
+    sets: Sequence[Tuple[str, Dict[str, Any], List[Dict[str, Any]]]],
+    method: str,
+    config: Optional[str] = None,
+    run: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """Summaries of every test set of a run, the first one also on top.
+
+    Args:
+        sets (Sequence[tuple]): ``(name, info, results)`` per test set,
+            the test fold first; ``info`` holds ``kind`` (``'internal'`` /
+            ``'external'``), ``data_root`` and ``dataset``; ``results`` are
+            its fold results as written by ``run_fold``.
+        method (str): Method name for the tables.
+        config (str, optional): Config path, recorded.
+        run (dict, optional): The run's record (``num_folds``,
+            ``cfg_options``, ``config_sha256``, ``data``, ``external``;
+            see :mod:`mmcosa.apis.crossval_record`), copied in.
+
+    Returns:
+        dict: ``method``, ``config``, ``num_folds``, ``cfg_options``,
+        ``config_sha256``, ``data_sha256`` (data root -> split hash),
+        ``folds`` / ``metrics`` / ``roc`` of the first set (as
+        :func:`summarise_folds`), and ``test_sets``: name -> ``kind``,
+        ``data_root``, ``dataset``, ``folds``, ``metrics``, ``roc``.
+
+    Raises:
+        ValueError: If no test set has a finished fold.
+    """
+    sets = [entry for entry in sets if entry[2]]
+    if not sets:
+        raise ValueError(
+            'no finished fold to summarise (no fold_<k>/test_metrics*.json).'
+        )
+    run = run or {}
+    test_sets: Dict[str, Any] = OrderedDict()
+    for name, info, results in sets:
+        one = summarise_folds(results, method=method, config=config)
+        entry = OrderedDict(info)
+        entry.update(folds=one['folds'], metrics=one['metrics'])
+        if 'roc' in one:
+            entry['roc'] = one['roc']
+        test_sets[name] = entry
+    first = next(iter(test_sets.values()))
+    data = dict(run.get('data') or {})
+    for ext in (run.get('external') or {}).values():
+        data[ext['data_root']] = ext['sha256']
+    summary: Dict[str, Any] = OrderedDict(
+        method=method,
+        config=config,
+        num_folds=run.get('num_folds'),
+        cfg_options=run.get('cfg_options'),
+        config_sha256=run.get('config_sha256'),
+        data_sha256=data,
+        folds=first['folds'],
+        metrics=first['metrics'],
+    )
+    if 'roc' in first:
+        summary['roc'] = first['roc']
+    summary['test_sets'] = test_sets
+    return summary
+
+
+def test_sets_of(summary: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
+    """``summary['test_sets']``, or the one set of a summary without it
+    (:func:`summarise_folds`, older runs)."""
+    if summary.get('test_sets'):
+        return summary['test_sets']
+    entry = dict(
+        kind='internal',
+        data_root=None,
+        dataset=None,
+        folds=summary['folds'],
+        metrics=summary['metrics'],
+    )
+    if summary.get('roc'):
+        entry['roc'] = summary['roc']
+    return OrderedDict([(DEFAULT_SET, entry)])
+
+
+def count_folds(folds: Sequence[int]) -> str:
+    """``'1 fold'``, ``'5 folds'``."""
+    return f'{len(folds)} fold' + ('' if len(folds) == 1 else 's')
+
+
+def set_label(name: str, entry: Dict[str, Any]) -> str:
+    """``'internal (test fold)'``, ``'udiat (test fold)'`` or
+    ``'udiat (external, all images)'``."""
+    if entry.get('kind') == 'external':
+        return f'{name} (external, all images)'
+    return f'{name} (test fold)'
+
+
 def format_cell(stats: Optional[Dict[str, Any]], key: str = '') -> str:
     """``mean ± std`` text of one summary entry ('-' when missing)."""
     if (
@@ -188,25 +313,9 @@ def _table(
     return lines + ['']
 
 
-def write_summary_md(summary: Dict[str, Any]) -> str:
-    """Markdown report: the paper's tables, then every metric per fold.
-
-    Args:
-        summary (dict): Output of :func:`summarise_folds`.
-
-    Returns:
-        str: The markdown text.
-    """
-    n = len(summary['folds'])
-    lines = [
-        f'# {summary["method"]}: {n}-fold cross-validation',
-        '',
-        f'Config: `{summary.get("config")}`; folds: '
-        f'{summary["folds"]}. Cells are mean ± sample std over the '
-        'folds, in percent (AUC in 0-1).',
-        '',
-    ]
-    lines += _table(
+def _set_tables(summary: Dict[str, Any]) -> List[str]:
+    """The paper's tables and every metric per fold, for one test set."""
+    lines = _table(
         'Segmentation (paper Table 1 layout; per-image means)',
         SEG_COLUMNS,
         summary,
@@ -222,6 +331,7 @@ def write_summary_md(summary: Dict[str, Any]) -> str:
         CLS_COLUMNS + MALIGNANT_COLUMNS,
         summary,
     )
+    n = len(summary['folds'])
     lines += [
         '### Every metric',
         '',
@@ -241,6 +351,89 @@ def write_summary_md(summary: Dict[str, Any]) -> str:
             f'ROC ({roc["positive_class"]} positive): AUC '
             f'{mean["auc_mean"]:.3f} ± {mean["auc_std"]:.3f} over '
             f'folds, {mean["auc_of_mean"]:.3f} under the mean curve '
-            '(`roc.png`).',
+            f'(`{summary.get("roc_file", "roc.png")}`).',
         ]
-    return '\n'.join(lines) + '\n'
+    return lines
+
+
+def _side_by_side(sets: Dict[str, Dict[str, Any]]) -> List[str]:
+    """Rows = metrics, columns = test sets."""
+    heads = [
+        f'{set_label(name, e)}, {count_folds(e["folds"])}'
+        for name, e in sets.items()
+    ]
+    lines = [
+        '## Test sets side by side',
+        '',
+        '| metric | ' + ' | '.join(heads) + ' |',
+        '|---|' + '---|' * len(heads),
+    ]
+    for label, key in SIDE_BY_SIDE_ROWS:
+        cells = [
+            _count_cell(entry['metrics'].get(key))
+            if key in COUNT_KEYS
+            else format_cell(entry['metrics'].get(key), key)
+            for entry in sets.values()
+        ]
+        if any(cell != '-' for cell in cells):
+            lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return lines + ['']
+
+
+def _count_cell(stats: Optional[Dict[str, Any]]) -> str:
+    """Image counts per fold: ``'8'`` when equal, else ``'11-12'``."""
+    values = (stats or {}).get('values') or []
+    if not values:
+        return '-'
+    low, high = int(min(values)), int(max(values))
+    return str(low) if low == high else f'{low}-{high}'
+
+
+def write_summary_md(summary: Dict[str, Any]) -> str:
+    """Markdown report: the paper's tables, then every metric per fold.
+
+    With several test sets (named test folds, external folders) a table
+    of the sets side by side comes first, then each set's tables.
+
+    Args:
+        summary (dict): Output of :func:`summarise_run` (or
+            :func:`summarise_folds`).
+
+    Returns:
+        str: The markdown text.
+    """
+    sets = test_sets_of(summary)
+    num_folds = summary.get('num_folds') or len(summary['folds'])
+    lines = [
+        f'# {summary["method"]}: {num_folds}-fold cross-validation',
+        '',
+        f'Config: `{summary.get("config")}`; folds finished: '
+        f'{summary["folds"]} of {num_folds}. Cells are mean ± sample std '
+        'over the folds, in percent (AUC in 0-1).',
+        '',
+    ]
+    if summary.get('cfg_options') is not None:
+        lines += [f'Options: `{summary["cfg_options"] or {}}`.', '']
+    if summary.get('data_sha256'):
+        lines += [
+            'Prepared splits (SHA-256 of labels.csv and splits/): '
+            + ', '.join(
+                f'`{root}` {digest[:12]}'
+                for root, digest in summary['data_sha256'].items()
+            )
+            + '.',
+            '',
+        ]
+    if len(sets) == 1:
+        return '\n'.join(lines + _set_tables(summary)) + '\n'
+    lines += _side_by_side(sets)
+    for index, (name, entry) in enumerate(sets.items()):
+        where = f', {entry["data_root"]}' if entry.get('data_root') else ''
+        lines += [f'## Test set: {set_label(name, entry)}{where}', '']
+        one = dict(
+            entry,
+            method=summary['method'],
+            roc_file='roc.png' if index == 0 else f'roc_{name}.png',
+        )
+        lines += _set_tables(one) + ['']
+    return '\n'.join(lines).rstrip('\n') + '\n'

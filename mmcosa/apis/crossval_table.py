@@ -4,7 +4,11 @@ Reads the ``summary.json`` of each work dir written by
 :func:`mmcosa.apis.run_crossval` and lays them out as the paper's Table 1
 (segmentation) and Table 2 (classification, benign positive), under the
 published rows of the same data set (:mod:`mmcosa.evaluation.
-published_results`).
+published_results`). A test set whose data set is known (``meta.json``
+``source``) is shown in the tables of that data set only: a BUSI run's
+external UDIAT results appear under UDIAT's published rows. When a run has
+several test sets (named test folds, external folders) a third table puts
+them side by side.
 """
 
 import json
@@ -19,14 +23,27 @@ from mmcosa.evaluation.published_results import (
     canonical_dataset,
 )
 
+from .crossval_sets import DEFAULT_SET
 from .crossval_summary import (
     CLS_COLUMNS,
     MALIGNANT_COLUMNS,
     SEG_COLUMNS,
+    count_folds,
     format_cell,
+    set_label,
+    test_sets_of,
 )
 
 __all__ = ['build_comparison', 'load_summary', 'method_label']
+
+#: Columns of the side-by-side table of a run's test sets.
+SET_COLUMNS: Tuple[Tuple[str, str], ...] = (
+    ('DSC', 'seg/DSC'),
+    ('IoU', 'seg/IoU'),
+    ('mIoU', 'seg/mIoU'),
+    ('ACC', 'cls_paper/ACC'),
+    ('AUC', 'cls_paper/AUC'),
+) + MALIGNANT_COLUMNS
 
 #: Config-name prefixes and the paper's method names (longest first).
 _METHOD_PREFIXES = (
@@ -138,6 +155,7 @@ def build_comparison(
         RMTL_RERUN.get(dataset, {}),
         labels,
         summaries,
+        dataset,
     )
     lines += [
         '',
@@ -151,9 +169,51 @@ def build_comparison(
         RMTL_RERUN.get(dataset, {}),
         labels,
         summaries,
+        dataset,
         required=CLS_COLUMNS,
     )
+    lines += _set_rows(labels, summaries)
     return '\n'.join(lines) + '\n'
+
+
+def _source(name: str, entry: Dict[str, Any]) -> str:
+    """``measured``, ``measured on udiat`` or ``measured on udiat,
+    external``, with the number of folds."""
+    text = 'measured' if name == DEFAULT_SET else f'measured on {name}'
+    if entry.get('kind') == 'external':
+        text += ', external'
+    return f'{text} ({count_folds(entry["folds"])})'
+
+
+def _set_rows(
+    labels: Sequence[str], summaries: Sequence[Dict[str, Any]]
+) -> List[str]:
+    """Table 3: the test sets of each run with several, side by side."""
+    rows = []
+    for label, summary in zip(labels, summaries):
+        sets = test_sets_of(summary)
+        if len(sets) < 2:
+            continue
+        for name, entry in sets.items():
+            cells = [
+                format_cell(entry['metrics'].get(key), key)
+                for _, key in SET_COLUMNS
+            ]
+            rows.append(
+                f'| {label} | {set_label(name, entry)}, '
+                f'{count_folds(entry["folds"])} | ' + ' | '.join(cells) + ' |'
+            )
+    if not rows:
+        return []
+    names = [c for c, _ in SET_COLUMNS]
+    return [
+        '',
+        '### Table 3: test sets side by side (internal test folds and '
+        'external data sets; ACC and AUC benign positive)',
+        '',
+        '| method | test set | ' + ' | '.join(names) + ' |',
+        '|---|---|' + '---|' * len(names),
+    ] + rows
 
 
 def _rows(
@@ -162,22 +222,30 @@ def _rows(
     rmtl: Dict[str, Dict[str, Any]],
     labels: Sequence[str],
     summaries: Sequence[Dict[str, Any]],
+    dataset: str,
     required: Optional[Sequence[Tuple[str, str]]] = None,
 ) -> List[str]:
-    """Table rows, each method's measured rows under its published ones."""
+    """Table rows, each method's measured rows under its published ones.
+
+    A run contributes a row per test set on ``dataset`` (or on an unknown
+    data set, such as the phantom).
+    """
     names = [c for c, _ in columns]
     required = required or columns
     measured: Dict[str, List[str]] = {}
     for label, summary in zip(labels, summaries):
-        metrics = summary['metrics']
-        if not any(key in metrics for _, key in required):
-            continue
-        cells = [format_cell(metrics.get(key), key) for _, key in columns]
-        measured.setdefault(label, []).append(
-            f'| {label} | measured ({len(summary["folds"])} folds) | '
-            + ' | '.join(cells)
-            + ' |'
-        )
+        for name, entry in test_sets_of(summary).items():
+            metrics = entry['metrics']
+            if entry.get('dataset') not in (None, dataset) or not any(
+                key in metrics for _, key in required
+            ):
+                continue
+            cells = [format_cell(metrics.get(key), key) for _, key in columns]
+            measured.setdefault(label, []).append(
+                f'| {label} | {_source(name, entry)} | '
+                + ' | '.join(cells)
+                + ' |'
+            )
     lines = _header(names)
     order = list(published) + [m for m in rmtl if m not in published]
     order += [m for m in measured if m not in order]

@@ -16,6 +16,7 @@ from mmcosa.apis import (
     summarise_folds,
     write_summary_md,
 )
+from mmcosa.apis.crossval_summary import summarise_run
 
 # Fold 0: every prediction right. Fold 1: half right (see test below).
 RESULTS = [
@@ -104,6 +105,9 @@ def test_fold_config_unwraps_datasets(tmp_path):
                 )
             ),
             test_dataloader=dict(dataset=dict(phantom)),
+            test_dataloaders=dict(
+                a=dict(dataset=dict(type='BUSDataset', data_root='a'))
+            ),
             visualizer=dict(type='Visualizer', name='visualizer'),
         )
     )
@@ -112,7 +116,9 @@ def test_fold_config_unwraps_datasets(tmp_path):
     assert out.train_dataloader.dataset.dataset.fold == 3
     assert out.train_dataloader.dataset.dataset.num_folds == 4
     assert [d.fold for d in out.val_dataloader.dataset.datasets] == [3, 3]
-    assert 'num_folds' not in out.val_dataloader.dataset.datasets[0]
+    # BUSDataset checks num_folds against its meta.json
+    assert out.val_dataloader.dataset.datasets[0].num_folds == 4
+    assert out.test_dataloaders.a.dataset.fold == 3
     assert out.test_dataloader.dataset.fold == 3
     assert out.work_dir == str(tmp_path) and out.resume is True
     assert out.visualizer.name.startswith('fold_3_')
@@ -120,6 +126,72 @@ def test_fold_config_unwraps_datasets(tmp_path):
     bad = Config(dict(test_dataloader=dict(dataset=dict(type='ADE20K'))))
     with pytest.raises(ValueError, match='test_dataloader has no dataset'):
         fold_config(bad, 0, 5, str(tmp_path))
+    bad = Config(dict(test_dataloaders=dict(x=dict(dataset=dict(type='A')))))
+    with pytest.raises(ValueError, match=r"test_dataloaders\['x'\] has no"):
+        fold_config(bad, 0, 5, str(tmp_path))
+
+
+# The second test set: fold 0 all wrong, fold 1 as fold 1 above.
+EXTERNAL = [
+    dict(RESULTS[0], metrics={'seg/DSC': 40.0, 'seg/num_images': 8}),
+    dict(RESULTS[1], metrics={'seg/DSC': 60.0, 'seg/num_images': 8}),
+]
+RUN = dict(
+    num_folds=5,
+    cfg_options={'a': 1},
+    config_sha256='c' * 64,
+    data={'data/busi': 'a' * 64},
+    external={'udiat': dict(data_root='data/udiat', sha256='b' * 64)},
+)
+
+
+def _two_sets():
+    return summarise_run(
+        [
+            ('internal', dict(kind='internal', dataset='busi'), RESULTS),
+            (
+                'udiat',
+                dict(kind='external', dataset='udiat', data_root='data/udiat'),
+                EXTERNAL,
+            ),
+            ('empty', dict(kind='external'), []),
+        ],
+        method='mtl_cosa_r18',
+        config='x.py',
+        run=RUN,
+    )
+
+
+def test_summarise_run_and_side_by_side_md():
+    summary = _two_sets()
+    assert list(summary['test_sets']) == ['internal', 'udiat']  # empty: out
+    assert summary['metrics'] == summary['test_sets']['internal']['metrics']
+    assert summary['roc'] == summary['test_sets']['internal']['roc']
+    ext = summary['test_sets']['udiat']
+    assert ext['kind'] == 'external' and ext['folds'] == [0, 1]
+    assert ext['metrics']['seg/DSC']['mean'] == 50.0
+    assert summary['num_folds'] == 5 and summary['cfg_options'] == {'a': 1}
+    assert summary['data_sha256'] == {
+        'data/busi': 'a' * 64,
+        'data/udiat': 'b' * 64,
+    }
+    text = write_summary_md(summary)
+    lines = text.splitlines()
+    assert lines[0] == '# mtl_cosa_r18: 5-fold cross-validation'
+    assert 'folds finished: [0, 1] of 5' in text
+    assert "Options: `{'a': 1}`." in text
+    assert '`data/busi` aaaaaaaaaaaa, `data/udiat` bbbbbbbbbbbb' in text
+    assert (
+        '| metric | internal (test fold), 2 folds | '
+        'udiat (external, all images), 2 folds |'
+    ) in lines
+    assert '| test images per fold | - | 8 |' in lines
+    assert '| DSC | 85.00 ± 7.07 | 50.00 ± 14.14 |' in lines
+    assert '| AUC | 0.875 ± 0.177 | 0.875 ± 0.177 |' in lines
+    assert '## Test set: udiat (external, all images), data/udiat' in lines
+    assert '(`roc_udiat.png`).' in text
+    with pytest.raises(ValueError, match='no finished fold'):
+        summarise_run([('a', {}, [])], method='m')
 
 
 def test_build_comparison_table(tmp_path):
@@ -145,6 +217,31 @@ def test_build_comparison_table(tmp_path):
         '| mine | measured (2 folds) | 75.00 ± 35.36 | 25.00 ± 35.36' in busi
     )
     assert '| RMTL-Net | RMTL |' in busi
+
+
+def test_build_comparison_with_external_set(tmp_path):
+    work = tmp_path / 'mtl_cosa_r101_busi'
+    work.mkdir()
+    (work / 'summary.json').write_text(json.dumps(_two_sets()))
+    busi = build_comparison([str(work)], 'busi').splitlines()
+    measured = [line for line in busi if '| measured' in line]
+    assert [line.split(' | ')[1] for line in measured] == [
+        'measured (2 folds)',  # Table 1
+        'measured (2 folds)',  # Table 2
+    ]
+    i = busi.index(
+        '| method | test set | DSC | IoU | mIoU | ACC | AUC | '
+        'Sens. (mal.) | Spec. (mal.) |'
+    )
+    assert busi[i + 2].startswith(
+        '| MTL-COSA | internal (test fold), 2 folds | 85.00 ± 7.07 |'
+    )
+    assert busi[i + 3].startswith(
+        '| MTL-COSA | udiat (external, all images), 2 folds | 50.00 ± 14.14 |'
+    )
+    udiat = build_comparison([str(work)], 'udiat')
+    assert '| MTL-COSA | measured on udiat, external (2 folds) | ' in udiat
+    assert '| MTL-COSA | measured (2 folds)' not in udiat
 
 
 def test_build_comparison_errors(tmp_path):

@@ -28,6 +28,7 @@ PARAMS = {
     'vgg16': 14_714_688 + 2_101_248 + 16_781_312 + 8_194,
     'lenet': 50_692 + 10_164 + 170,
     'mtl_cosa_r18_phantom': 14_552_139,
+    'mtl_cosa_r101_busi_udiat': 92_242_370 + 4_098 + 3_147_271,
 }
 MODEL_TYPES = {
     'uresnet_r101': 'EncoderDecoder',
@@ -38,6 +39,7 @@ MODEL_TYPES = {
     'vgg16': 'BUSImageClassifier',
     'lenet': 'BUSImageClassifier',
     'mtl_cosa_r18_phantom': 'MultiTaskEncoderDecoder',
+    'mtl_cosa_r101_busi_udiat': 'MultiTaskEncoderDecoder',
 }
 CLS_NECKS = {
     'mtl_r101': 'GAPNeck',
@@ -49,6 +51,8 @@ CLS_NECKS = {
 def family(name: str) -> str:
     """``mtl_cosa_r101_busi.py`` -> ``mtl_cosa_r101``."""
     stem = name[:-3]
+    if stem.endswith('_busi_udiat'):  # joint training: its own settings
+        return stem
     for suffix in ('_busi', '_udiat'):
         if stem.endswith(suffix):
             return stem[: -len(suffix)]
@@ -83,7 +87,7 @@ def test_one_config_per_table_row():
             'lenet',
         )
         for data in ('busi', 'udiat')
-    } | {'mtl_cosa_r18_phantom.py'}
+    } | {'mtl_cosa_r18_phantom.py', 'mtl_cosa_r101_busi_udiat.py'}
     assert set(CONFIGS) == expected
 
 
@@ -104,7 +108,11 @@ def test_model_builds_with_expected_size(name):
         assert model.cls_neck.fusion == 'weighted_sum'
 
 
-@pytest.mark.parametrize('name', [n for n in CONFIGS if 'phantom' not in n])
+# The joint BUSI + UDIAT config: tests/test_configs/test_crossval_configs.py
+ONE_DATA_SET = [n for n in CONFIGS if 'phantom' not in n and '_busi_' not in n]
+
+
+@pytest.mark.parametrize('name', ONE_DATA_SET)
 def test_paper_settings(name):
     cfg = load(name)
     data = 'busi' if name.endswith('_busi.py') else 'udiat'
@@ -176,6 +184,10 @@ def test_pipelines_run_on_prepared_folder(name, tiny_bus_root):
         ds_cfg.serialize_data = False  # skips a 2 s gc.collect()
         if ds_cfg.type == 'BUSDataset':
             ds_cfg.data_root = tiny_bus_root
+        elif ds_cfg.type == 'ConcatDataset':  # BUSI + UDIAT
+            del ds_cfg.serialize_data
+            for sub in ds_cfg.datasets:
+                sub.update(data_root=tiny_bus_root, serialize_data=False)
         else:
             ds_cfg.update(num_samples=10, img_size=32, cache=False)
         sample = DATASETS.build(ds_cfg)[0]
