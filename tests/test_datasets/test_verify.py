@@ -128,3 +128,19 @@ def test_cli(prepared, monkeypatch):
     with pytest.raises(SystemExit) as e:
         runpy.run_path(str(TOOL), run_name='__main__')
     assert e.value.code == 1
+
+
+def test_labels_not_utf8(prepared):
+    path = prepared / 'labels.csv'
+    text = path.read_text()
+    path.write_bytes(text.replace(',benign', ',bénign', 1).encode('cp1252'))
+    offset = text.index(',benign') + 2
+    problems = verify_prepared(prepared)
+    assert problems[0] == (
+        f'labels.csv: not UTF-8 text (byte 0xe9 at offset {offset}; a '
+        f'Latin-1/cp1252 export?); re-save it as UTF-8 (iconv -f cp1252 -t '
+        f'utf-8) or re-run the converter with --overwrite'
+    )
+    assert verify_main([str(prepared), '--dedup', 'none']) == 1
+    path.write_bytes(b'\xef\xbb\xbf' + text.encode())  # a BOM is fine
+    assert verify_prepared(prepared) == []

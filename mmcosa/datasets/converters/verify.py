@@ -7,10 +7,14 @@ image has exactly one row in ``labels.csv`` and every row an image, and
 for every fold the train and test lists exist, name existing labelled
 images, do not overlap and together cover every image; the test lists of
 all folds partition the data set and keep each duplicate group listed in
-``meta.json`` in one fold.
+``meta.json`` in one fold. Labels, lists and ``meta.json`` that are not
+UTF-8 are named, with the fix. Whether a test image has a duplicate in
+training is the leak audit's job (:mod:`.leak_audit`; ``verify.py`` runs
+both).
 """
 
 import csv
+import io
 import json
 from pathlib import Path
 from typing import Dict, List, Set
@@ -24,8 +28,22 @@ from .records import CLASS_NAMES, NORMAL_LABEL
 __all__ = ['verify_prepared']
 
 
+def _not_utf8(rel: str, e: UnicodeDecodeError) -> str:
+    return (
+        f'{rel}: not UTF-8 text (byte {e.object[e.start]:#04x} at offset '
+        f'{e.start}; a Latin-1/cp1252 export?); re-save it as UTF-8 '
+        f'(iconv -f cp1252 -t utf-8) or re-run the converter with '
+        f'--overwrite'
+    )
+
+
 def _read_list(path: Path, problems: List[str]) -> List[str]:
-    lines = [ln.strip() for ln in path.read_text('utf-8').splitlines()]
+    try:
+        text = path.read_text('utf-8')
+    except UnicodeDecodeError as e:
+        problems.append(_not_utf8(f'splits/{path.name}', e))
+        return []
+    lines = [ln.strip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln]
     seen: Set[str] = set()
     for ln in lines:
@@ -90,36 +108,40 @@ def _check_labels(
 ) -> Dict[str, int]:
     path = root / 'labels.csv'
     labels: Dict[str, int] = {}
-    with open(path, newline='', encoding='utf-8') as f:
-        reader = csv.DictReader(f)
-        if not {'filename', 'label'} <= set(reader.fieldnames or []):
+    try:
+        text = path.read_text(encoding='utf-8-sig')
+    except UnicodeDecodeError as e:
+        problems.append(_not_utf8('labels.csv', e))
+        return labels
+    reader = csv.DictReader(io.StringIO(text, newline=''))
+    if not {'filename', 'label'} <= set(reader.fieldnames or []):
+        problems.append(
+            f'labels.csv: header {reader.fieldnames} lacks filename,label'
+        )
+        return labels
+    for r, row in enumerate(reader, start=2):
+        name, value = row['filename'], row['label']
+        if name in labels:
+            problems.append(f'labels.csv row {r}: {name} listed again')
+            continue
+        try:
+            label = int(value)
+            CLASS_NAMES[label]
+        except (TypeError, ValueError, IndexError):
             problems.append(
-                f'labels.csv: header {reader.fieldnames} lacks filename,label'
+                f'labels.csv row {r}: label {value!r} of '
+                f'{name} is not 0, 1 or 2'
             )
-            return labels
-        for r, row in enumerate(reader, start=2):
-            name, value = row['filename'], row['label']
-            if name in labels:
-                problems.append(f'labels.csv row {r}: {name} listed again')
-                continue
-            try:
-                label = int(value)
-                CLASS_NAMES[label]
-            except (TypeError, ValueError, IndexError):
-                problems.append(
-                    f'labels.csv row {r}: label {value!r} of '
-                    f'{name} is not 0, 1 or 2'
-                )
-                continue
-            cname = row.get('class_name')
-            if cname and cname != CLASS_NAMES[label]:
-                problems.append(
-                    f'labels.csv row {r}: class_name {cname!r} '
-                    f'does not match label {label}'
-                )
-            if name not in images:
-                problems.append(f'labels.csv row {r}: {name} has no image')
-            labels[name] = label
+            continue
+        cname = row.get('class_name')
+        if cname and cname != CLASS_NAMES[label]:
+            problems.append(
+                f'labels.csv row {r}: class_name {cname!r} '
+                f'does not match label {label}'
+            )
+        if name not in images:
+            problems.append(f'labels.csv row {r}: {name} has no image')
+        labels[name] = label
     for name in sorted(images - set(labels)):
         problems.append(f'images/{name}: no row in labels.csv')
     for name, label in sorted(labels.items()):
@@ -138,6 +160,8 @@ def _check_splits(root: Path, names: Set[str], problems: List[str]) -> None:
     if meta_path.is_file():
         try:
             meta = json.loads(meta_path.read_text('utf-8'))
+        except UnicodeDecodeError as e:
+            problems.append(_not_utf8('meta.json', e))
         except ValueError as e:
             problems.append(f'meta.json: not valid JSON ({e})')
     num_folds = meta.get('num_folds')
