@@ -1,7 +1,10 @@
 """Reading raw BUS images and masks, whatever PNG mode they are stored in.
 
 BUSI stores its masks in mixed modes (1-bit, 8-bit grey, RGB and RGBA);
-UDIAT stores 8-bit grey. Every reader here raises
+UDIAT stores 8-bit grey. Images are decoded by mmcosa's one image reader
+(:mod:`mmcosa.utils.image_io`, shared with ``tools/infer.py``), which also
+fixes the rule for 16-bit data, and written as real 8-bit PNGs. Every
+reader here raises
 :class:`~mmcosa.datasets.converters.errors.ConversionError` with a message
 naming the file and the fix, never a bare PIL traceback.
 """
@@ -11,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+from mmcosa.utils.image_io import ImageReadError, read_image_uint8, to_uint8
 
 from .errors import ConversionError
 
@@ -52,18 +57,30 @@ def _open(path: Path, what: str) -> Image.Image:
 
 
 def read_image(path: Path) -> Image.Image:
-    """Open and fully decode an image file.
+    """Decode an image file to 8 bits, as inference reads it.
 
     Args:
         path (Path): The image file.
 
     Returns:
-        PIL.Image.Image: The decoded image, in its stored mode.
+        PIL.Image.Image: Mode ``'L'`` for grey data, else ``'RGB'`` (alpha
+        dropped, palette / CMYK converted, data wider than 8 bits scaled by
+        the rule of :mod:`mmcosa.utils.image_io`).
 
     Raises:
         ConversionError: If the file is missing, truncated or not an image.
     """
-    return _open(Path(path), 'image')
+    path = Path(path)
+    try:
+        arr = read_image_uint8(str(path))
+    except (ImageReadError, OSError) as e:
+        raise ConversionError(
+            f'{path}: cannot be read as an image ({e}). Replace it with the '
+            f'file from the original download, delete it, {_SKIP_HINT}.'
+        ) from e
+    if arr.ndim == 2:
+        return Image.fromarray(arr, 'L')
+    return Image.fromarray(np.ascontiguousarray(arr[..., ::-1]), 'RGB')
 
 
 def _check_values(arr: np.ndarray, top: int, path: Path, mode: str) -> None:
@@ -129,31 +146,56 @@ def read_binary_mask(path: Path) -> np.ndarray:
     return arr > 0
 
 
+def _is_plain_png(path: Path, mode: str) -> bool:
+    """Whether ``path`` is an 8-bit PNG of colour type ``mode`` (L / RGB).
+
+    Reads the signature and the IHDR chunk: bit depth (byte 24) and colour
+    type (byte 25: 0 grey, 2 RGB).
+    """
+    try:
+        with open(path, 'rb') as f:
+            head = f.read(26)
+    except OSError:
+        return False
+    if len(head) < 26 or head[:8] != b'\x89PNG\r\n\x1a\n':
+        return False
+    colour = {'L': 0, 'RGB': 2}.get(mode)
+    return head[12:16] == b'IHDR' and head[24] == 8 and head[25] == colour
+
+
 def write_image(img: Image.Image, src: Path, dst: Path) -> None:
-    """Write an image as PNG, copying the bytes when already a plain PNG.
+    """Write an image as a real 8-bit PNG.
+
+    A raw file named ``.png`` may hold JPEG bytes or a 16-bit image; the
+    prepared folder gets a PNG whose pixels are what :func:`read_image`
+    decoded. A raw file that already is an 8-bit grey or RGB PNG is copied
+    byte for byte (same pixels, no encoding cost).
 
     Args:
-        img (PIL.Image.Image): The decoded image (from :func:`read_image`).
-        src (Path): The file it was read from.
+        img (PIL.Image.Image): The image from :func:`read_image`; other
+            modes are brought to 8-bit ``'L'`` / ``'RGB'`` by the same rule.
+        src (Path): The file it was read from, named in errors.
         dst (Path): The ``.png`` file to write.
+
+    Raises:
+        ConversionError: If ``img`` cannot be brought to 8 bits.
     """
-    if src.suffix.lower() == '.png' and img.mode in ('L', 'RGB'):
+    if img.mode in ('I', 'F') or img.mode.startswith('I;16'):
+        try:
+            arr = to_uint8(np.asarray(img), str(src))
+        except ImageReadError as e:
+            raise ConversionError(f'{src}: {e}') from e
+        img = Image.fromarray(arr, 'L')
+    elif img.mode == 'LA':
+        img = img.getchannel('L')
+    elif img.mode not in ('L', 'RGB'):
+        img = img.convert('RGB')
+    elif _is_plain_png(src, img.mode):
+        # an 8-bit grey or RGB PNG already is what we would write: copy
+        # its bytes (encoding costs ~0.1 s per BUSI image)
         shutil.copyfile(src, dst)
         return
-    if img.mode in ('LA', 'I', 'I;16', 'F'):
-        arr = np.asarray(
-            img.convert('F') if img.mode != 'LA' else img.getchannel('L'),
-            dtype=np.float64,
-        )
-        top = arr.max(initial=0)
-        if top > 255:
-            arr = arr * (255.0 / top)
-        out = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-    elif img.mode in ('L', 'RGB'):
-        out = img
-    else:
-        out = img.convert('RGB')
-    out.save(dst, format='PNG')
+    img.save(dst, format='PNG', compress_level=1)
 
 
 def write_mask(mask: np.ndarray, dst: Path) -> None:

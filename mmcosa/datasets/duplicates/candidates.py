@@ -78,9 +78,11 @@ def keypoint_votes(
 def candidate_pairs(
     features: Sequence[ImageFeatures],
     top: int = 8,
-    min_votes: float = 3.0,
+    min_votes: float = 6.0,
     hash_distance: int = 64,
-) -> Tuple[List[Tuple[int, int]], Set[Tuple[int, int]]]:
+    sweep_top: int = 2,
+    min_look: float = 0.75,
+) -> Tuple[List[Tuple[int, int]], Set[Tuple[int, int]], Set[Tuple[int, int]]]:
     """Pairs worth the pixel check.
 
     Args:
@@ -90,14 +92,19 @@ def candidate_pairs(
         hash_distance (int): dHash pairs at most this far apart (of
             ``hash_size ** 2`` bits) are checked too, also for a same
             field of view.
+        sweep_top (int): Partners with the most similar thumbnails kept
+            per image (adjacent frames of a sweep: their keypoints may not
+            match once the speckle changed).
+        min_look (float): Smallest thumbnail correlation of such a partner.
 
     Returns:
-        tuple: ``(pairs, same_view)``: sorted ``(i, j)`` with ``i < j``,
-        and the subset whose hashes are close.
+        tuple: ``(pairs, same_view, sweep)``: sorted ``(i, j)`` with
+        ``i < j``, the subset whose hashes are close, and the subset whose
+        thumbnails look alike.
     """
     n = len(features)
     if n < 2:
-        return [], set()
+        return [], set(), set()
     votes = keypoint_votes(features)
     pairs: Dict[Tuple[int, int], None] = {}
     order = np.argsort(-votes, axis=1)[:, :top]
@@ -116,4 +123,22 @@ def candidate_pairs(
             digests[f.digest] = i
     for pair in same_view:
         pairs[pair] = None
-    return sorted(pairs), same_view
+    sweep = _look_alike(features, sweep_top, min_look)
+    for pair in sweep:
+        pairs[pair] = None
+    return sorted(pairs), same_view, sweep
+
+
+def _look_alike(
+    features: Sequence[ImageFeatures], top: int, min_look: float
+) -> Set[Tuple[int, int]]:
+    """Pairs whose thumbnails correlate best (each image's ``top``)."""
+    thumbs = np.stack([f.thumb for f in features])
+    look = thumbs @ thumbs.T
+    np.fill_diagonal(look, -1.0)
+    out = set()
+    for i, row in enumerate(look):
+        for j in np.argsort(-row)[:top].tolist():
+            if row[j] >= min_look:
+                out.add((min(i, j), max(i, j)))
+    return out

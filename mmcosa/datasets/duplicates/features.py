@@ -24,6 +24,9 @@ from .hashing import dhash, pixel_digest
 
 __all__ = ['FeatureParams', 'ImageFeatures', 'extract_features', 'to_gray8']
 
+#: (width, height) of the global thumbnail.
+THUMB_SIZE = (32, 24)
+
 
 @dataclass(frozen=True)
 class FeatureParams:
@@ -33,7 +36,7 @@ class FeatureParams:
         max_side (int): Longer side of the pixel-check copy (images are
             shrunk to it, never enlarged). Defaults to 512.
         keypoint_side (int): Longer side of the copy keypoints are detected
-            on (SIFT's cost grows with the area). Defaults to 400.
+            on (SIFT's cost grows with the area). Defaults to 320.
         num_keypoints (int): SIFT keypoints kept per image (strongest).
         blur_sigma (float): Gaussian sigma of the pixel check, in pixels of
             the original image (2, as in the measured real-data figures).
@@ -47,8 +50,8 @@ class FeatureParams:
     """
 
     max_side: int = 512
-    keypoint_side: int = 400
-    num_keypoints: int = 600
+    keypoint_side: int = 320
+    num_keypoints: int = 400
     blur_sigma: float = 2.0
     dark_level: int = 8
     overlay_level: int = 235
@@ -84,6 +87,9 @@ class ImageFeatures:
             unit L2 norm.
         blur (np.ndarray): Blurred grey working copy, float32 (h, w).
         valid (np.ndarray): Pixels that may be compared, bool (h, w).
+        thumb (np.ndarray): Heavily blurred 32x24 thumbnail, zero mean and
+            unit norm, float32 (768,): the global look of the scan
+            (adjacent frames of one sweep are the closest pairs).
     """
 
     shape: tuple
@@ -94,6 +100,7 @@ class ImageFeatures:
     descriptors: np.ndarray
     blur: np.ndarray
     valid: np.ndarray
+    thumb: np.ndarray
 
     @property
     def num_valid(self) -> int:
@@ -136,9 +143,12 @@ def _scale8(image: np.ndarray) -> np.ndarray:
 def _overlay_mask(image: np.ndarray, gray: np.ndarray, p: FeatureParams):
     """Burnt-in overlays: saturated grey or coloured pixels, (H, W) bool."""
     over = gray >= p.overlay_level
-    if image.ndim == 3 and image.shape[2] >= 3:
-        rgb = image[..., :3].astype(np.int16)
-        over |= (rgb.max(axis=2) - rgb.min(axis=2)) >= p.colour_spread
+    if image.ndim == 3:
+        r, g, b = cv2.split(np.ascontiguousarray(image[..., :3]))
+        spread = cv2.subtract(
+            cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b)
+        )
+        over |= spread >= p.colour_spread
     return over
 
 
@@ -165,9 +175,11 @@ def extract_features(
     p = params or FeatureParams()
     if image.ndim == 3 and image.shape[2] == 4:
         image = image[..., :3]
+    digest = pixel_digest(np.ascontiguousarray(image))
+    if image.dtype != np.uint8:
+        image = _scale8(image)
     gray = to_gray8(image)
     h, w = gray.shape
-    digest = pixel_digest(np.ascontiguousarray(image))
     if not keypoints:
         empty = np.zeros((0, 0), np.float32)
         return ImageFeatures(
@@ -179,6 +191,7 @@ def extract_features(
             descriptors=np.zeros((0, 128), np.float32),
             blur=empty,
             valid=empty.astype(bool),
+            thumb=np.zeros(0, np.float32),
         )
     if min(h, w) < 8:
         raise ValueError(
@@ -208,9 +221,22 @@ def extract_features(
         hash=dhash(gray, p.hash_size),
         points=points,
         descriptors=desc,
-        blur=blur,
+        blur=blur.astype(np.float16),
         valid=valid,
+        thumb=_thumbnail(blur),
     )
+
+
+def _thumbnail(blur: np.ndarray) -> np.ndarray:
+    """Zero-mean, unit-norm 32x24 thumbnail of a blurred copy, (768,)."""
+    sigma = max(blur.shape) / 64
+    small = cv2.resize(
+        cv2.GaussianBlur(blur, (0, 0), sigma),
+        THUMB_SIZE,
+        interpolation=cv2.INTER_AREA,
+    ).ravel()
+    small -= small.mean()
+    return small / (np.linalg.norm(small) + 1e-6)
 
 
 def _shrink_mask(mask: np.ndarray, size: tuple) -> np.ndarray:

@@ -6,7 +6,8 @@ Call graph::
       extract_features (per image)       digest, dHash, SIFT, blurred copy
       match_features(features)
         'hash': digest + dHash distance   (no pixel check)
-        'full': candidate_pairs           keypoint vote + close dHashes
+        'full': candidate_pairs           keypoint vote, close dHashes,
+                                          look-alike thumbnails
                 verify_pair (per pair)    similarity fit + pixel check
         UnionFind over every link         -> groups (one fold each)
 
@@ -286,7 +287,7 @@ def _hash_links(features, dist, threshold, report) -> None:
 
 
 def _full_links(features, dist, check_params, progress, on_pair, report):
-    pairs, same_view = candidate_pairs(features)
+    pairs, same_view, sweep = candidate_pairs(features)
     report.candidates = len(pairs)
     bar = ProgressBar(len(pairs)) if progress and pairs else None
     closest = None
@@ -296,6 +297,7 @@ def _full_links(features, dist, check_params, progress, on_pair, report):
             features[j],
             check_params,
             same_view=(i, j) in same_view,
+            sweep=(i, j) in sweep,
         )
         if on_pair is not None:
             on_pair(i, j, ev)

@@ -63,6 +63,10 @@ class CheckParams:
             pair.
         view_correlation (float): Smallest correlation of a same-frame
             pair aligned by the field of view alone (no keypoint fit).
+        sweep_correlation (float): Smallest correlation of a same-lesion
+            pair aligned by a shift alone (no keypoint fit: adjacent frames
+            whose speckle changed too much to match keypoints).
+        sweep_overlap (float): Smallest overlap of such a pair.
     """
 
     ratio: float = 0.8
@@ -79,6 +83,8 @@ class CheckParams:
     lesion_difference: float = 14.5
     lesion_correlation: float = 0.8
     view_correlation: float = 0.95
+    sweep_correlation: float = 0.82
+    sweep_overlap: float = 0.5
 
 
 @dataclass
@@ -88,8 +94,8 @@ class PairEvidence:
     Attributes:
         level (str, optional): ``'same_frame'``, ``'same_lesion'`` or None
             (not a duplicate).
-        method (str): ``'identical'``, ``'keypoints'`` or
-            ``'field_of_view'``: how the pair was aligned.
+        method (str): ``'identical'``, ``'keypoints'``, ``'field_of_view'``
+            or ``'shift'``: how the pair was aligned.
         inliers (int): RANSAC inliers (0 without a keypoint fit).
         matches (int): SIFT matches passing the ratio test.
         difference (float): Median absolute grey difference on the overlap.
@@ -178,8 +184,13 @@ def _compare(
     work[:, :2] *= a.scale / b.scale
     work[:, 2] *= a.scale
     h, w = a.blur.shape
+    blur_a = a.blur.astype(np.float32)
     warped = cv2.warpAffine(
-        b.blur, work, (w, h), flags=cv2.INTER_LINEAR, borderValue=0
+        b.blur.astype(np.float32),
+        work,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderValue=0,
     )
     seen = cv2.warpAffine(
         b.valid.astype(np.uint8),
@@ -198,7 +209,7 @@ def _compare(
     frac = count / max(smaller, 1.0)
     if count < p.min_overlap_px or frac < p.min_overlap:
         return None
-    va, vb = a.blur[overlap], warped[overlap]
+    va, vb = blur_a[overlap], warped[overlap]
     d = va - vb
     diff = float(np.median(np.abs(d)))
     off = float(np.median(np.abs(d - np.median(d))))
@@ -216,6 +227,7 @@ def verify_pair(
     b: ImageFeatures,
     params: Optional[CheckParams] = None,
     same_view: bool = False,
+    sweep: bool = False,
 ) -> PairEvidence:
     """Align B onto A and decide whether they are duplicates.
 
@@ -226,6 +238,10 @@ def verify_pair(
         same_view (bool): Also try the field-of-view alignment (B's frame
             stretched onto A's) when the keypoints give no duplicate; used
             for pairs whose dHashes are close.
+        sweep (bool): Also try a shift found by phase correlation and
+            refined by ECC on the blurred copies (adjacent frames of one
+            sweep, whose speckle changed); used for pairs whose thumbnails
+            look alike.
 
     Returns:
         PairEvidence: The measurements; ``level`` is None when the pair is
@@ -270,25 +286,116 @@ def verify_pair(
                     and corr >= p.lesion_correlation
                 ):
                     best.level = SAME_LESION
-    if best.level == SAME_FRAME or not same_view:
-        return best
+    if best.level is None and same_view:
+        view = _view_check(a, b, p, best.matches)
+        if view is not None:
+            return view
+    if best.level is None and sweep:
+        shift = _shift_check(a, b, p, best.matches)
+        if shift is not None:
+            return shift
+    return best
+
+
+def _view_check(
+    a: ImageFeatures, b: ImageFeatures, p: CheckParams, matches: int
+) -> Optional[PairEvidence]:
+    """Same frame by the field of view alone: B stretched onto A."""
     (ha, wa), (hb, wb) = a.shape, b.shape
     if abs(math.log((wa / ha) / (wb / hb))) > 0.05:
-        return best
+        return None
     m = np.array([[wa / wb, 0, 0], [0, ha / hb, 0]], np.float64)
     res = _compare(a, b, m, p)
     if res is None:
-        return best
+        return None
     diff, off, corr, frac = res
-    if off <= p.frame_difference and corr >= p.view_correlation:
-        return PairEvidence(
-            level=SAME_FRAME,
-            method='field_of_view',
-            matches=best.matches,
-            difference=diff,
-            offset_difference=off,
-            correlation=corr,
-            scale=math.sqrt(wa * ha / (wb * hb)),
-            overlap=frac,
+    if off > p.frame_difference or corr < p.view_correlation:
+        return None
+    return PairEvidence(
+        level=SAME_FRAME,
+        method='field_of_view',
+        matches=matches,
+        difference=diff,
+        offset_difference=off,
+        correlation=corr,
+        scale=math.sqrt(wa * ha / (wb * hb)),
+        overlap=frac,
+    )
+
+
+def _small(f: ImageFeatures, size: Tuple[int, int]):
+    """Zero-mean blurred copy and its mask at ``size`` (w, h)."""
+    img = cv2.resize(
+        f.blur.astype(np.float32), size, interpolation=cv2.INTER_AREA
+    )
+    mask = (
+        cv2.resize(
+            f.valid.astype(np.float32), size, interpolation=cv2.INTER_AREA
         )
-    return best
+        > 0.99
+    )
+    if mask.sum() < 16:
+        return None
+    img = np.where(mask, img - img[mask].mean(), 0).astype(np.float32)
+    return img, mask
+
+
+def _shift_check(
+    a: ImageFeatures, b: ImageFeatures, p: CheckParams, matches: int
+) -> Optional[PairEvidence]:
+    """Same lesion by a shift alone: phase correlation, then ECC.
+
+    Works on copies ~128 px wide (speckle is blurred away; the anatomy and
+    the lesion remain); both images are taken at A's pixel spacing.
+    """
+    (ha, wa), (hb, wb) = a.shape, b.shape
+    k = 128.0 / max(wa, ha, wb, hb)
+    sa = (max(8, round(wa * k)), max(8, round(ha * k)))
+    sb = (max(8, round(wb * k)), max(8, round(hb * k)))
+    small_a, small_b = _small(a, sa), _small(b, sb)
+    if small_a is None or small_b is None:
+        return None
+    (ia, ma), (ib, _) = small_a, small_b
+    h, w = max(sa[1], sb[1]), max(sa[0], sb[0])
+    pa = np.zeros((h, w), np.float32)
+    pb = np.zeros((h, w), np.float32)
+    pa[: sa[1], : sa[0]] = ia
+    pb[: sb[1], : sb[0]] = ib
+    window = cv2.createHanningWindow((w, h), cv2.CV_32F)
+    (dx, dy), _ = cv2.phaseCorrelate(pb, pa, window)
+    # ECC: template A, input B; its warp maps A's pixels to B's
+    warp = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
+    try:
+        _, warp = cv2.findTransformECC(
+            pa,
+            pb,
+            warp,
+            cv2.MOTION_TRANSLATION,
+            (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 60, 1e-4),
+            (np.pad(ma, ((0, h - sa[1]), (0, w - sa[0])))).astype(np.uint8),
+            3,
+        )
+        dx, dy = -float(warp[0, 2]), -float(warp[1, 2])
+    except cv2.error:  # no convergence: keep the phase-correlation shift
+        pass
+    m = np.array([[1, 0, dx / k], [0, 1, dy / k]], np.float64)
+    res = _compare(a, b, m, p)
+    if res is None:
+        return None
+    diff, off, corr, frac = res
+    if (
+        diff > p.lesion_difference
+        or corr < p.sweep_correlation
+        or frac < p.sweep_overlap
+    ):
+        return None
+    return PairEvidence(
+        level=SAME_LESION,
+        method='shift',
+        matches=matches,
+        difference=diff,
+        offset_difference=off,
+        correlation=corr,
+        scale=1.0,
+        overlap=frac,
+    )
