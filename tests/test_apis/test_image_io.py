@@ -84,3 +84,113 @@ def test_list_images(tmp_path):
         'a.txt',
         'b.png',
     ]
+
+
+def _scan_12bit(h=6, w=5):
+    """A 12-bit scan stored in a 16-bit file: values 0..4095."""
+    return (np.arange(h * w, dtype=np.uint16).reshape(h, w) * 141) % 4096
+
+
+def test_12bit_data_in_16bit_png_reads_as_the_converter_writes(tmp_path):
+    from mmcosa.datasets.converters.image_io import read_image as conv_read
+    from mmcosa.datasets.converters.image_io import write_image
+
+    scan = _scan_12bit()
+    scan[0, 0] = 4095
+    path = tmp_path / 'scan12.png'
+    Image.fromarray(scan).save(path)  # 'I;16'
+    expected = np.round(scan * (255 / 4095)).astype(np.uint8)
+    infer = read_image(str(path))
+    np.testing.assert_array_equal(infer[..., 0], expected)
+    np.testing.assert_array_equal(infer[..., 2], expected)
+    # the converter writes the same 8-bit values into the prepared folder
+    prepared = tmp_path / 'prepared.png'
+    write_image(conv_read(path), path, prepared)
+    stored = np.asarray(Image.open(prepared))
+    np.testing.assert_array_equal(stored, expected)
+    # full-range 16-bit data and 8-bit values in a 16-bit file
+    full = tmp_path / 'full16.png'
+    Image.fromarray(expected.astype(np.uint16) * 257).save(full)
+    np.testing.assert_array_equal(read_image(str(full))[..., 0], expected)
+    small = tmp_path / 'small16.png'
+    Image.fromarray(np.full((2, 2), 200, np.uint16)).save(small)
+    assert read_image(str(small)).max() == 200
+
+
+def test_png_significant_bits_decide_the_scale(tmp_path):
+    from PIL.PngImagePlugin import PngInfo
+
+    dark = np.full((3, 3), 1000, np.uint16)  # a dark 12-bit image
+    info = PngInfo()
+    info.add(b'sBIT', bytes([12]))
+    path = tmp_path / 'sbit.png'
+    Image.fromarray(dark).save(path, pnginfo=info)
+    assert read_image(str(path)).max() == round(1000 * 255 / 4095)
+    plain = tmp_path / 'no_sbit.png'
+    Image.fromarray(dark).save(plain)  # max 1000 -> 10 bits
+    assert read_image(str(plain)).max() == round(1000 * 255 / 1023)
+
+
+def test_16bit_colour_png_keeps_all_bits(tmp_path):
+    import cv2
+
+    bgr = np.stack([_scan_12bit() * 0, _scan_12bit(), _scan_12bit()], -1)
+    bgr[0, 0, 1] = 4095
+    path = tmp_path / 'colour16.png'
+    cv2.imwrite(str(path), bgr.astype(np.uint16))
+    img = read_image(str(path))
+    expected = np.round(bgr * (255 / 4095)).astype(np.uint8)
+    np.testing.assert_array_equal(img, expected)
+
+
+def test_jpeg_bytes_under_a_png_name_become_a_real_png(tmp_path):
+    from mmcosa.datasets.converters.image_io import read_image as conv_read
+    from mmcosa.datasets.converters.image_io import write_image
+
+    raw = tmp_path / 'benign (1).png'
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (8, 8, 3), np.uint8)).save(
+        raw, format='JPEG'
+    )
+    assert raw.read_bytes()[:3] == b'\xff\xd8\xff'
+    out = tmp_path / 'benign_0001.png'
+    img = conv_read(raw)
+    write_image(img, raw, out)
+    assert out.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
+    np.testing.assert_array_equal(np.asarray(Image.open(out)), img)
+    # inference decodes the raw file to the same pixels
+    np.testing.assert_array_equal(read_image(str(raw))[..., ::-1], img)
+
+
+def test_integer_arrays_follow_the_rule():
+    assert to_bgr(np.full((2, 2), 200, np.uint16)).max() == 200
+    twelve = np.array([[0, 4095]], np.uint16)
+    assert to_bgr(twelve)[0, :, 0].tolist() == [0, 255]
+    assert to_bgr(np.array([[0, 255]], np.int64))[0, 1, 0] == 255
+    with pytest.raises(ImageReadError, match='negative pixel values'):
+        to_bgr(np.array([[-1, 3]], np.int32))
+
+
+def test_exif_orientation_is_not_carried_into_the_prepared_png(tmp_path):
+    """OpenCV (mmcv's loader) would rotate a PNG with an eXIf chunk while
+    its mask and inference do not: the prepared copy must drop it."""
+    import mmcv
+
+    from mmcosa.datasets.converters.image_io import read_image as conv_read
+    from mmcosa.datasets.converters.image_io import write_image
+
+    raw = tmp_path / 'rotated.png'
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 degrees"
+    pixels = np.random.default_rng(0).integers(0, 255, (6, 9, 3), np.uint8)
+    Image.fromarray(pixels).save(raw, exif=exif)
+    plain = tmp_path / 'plain.png'
+    Image.fromarray(pixels).save(plain)
+    for src in (raw, plain):
+        out = tmp_path / f'prepared_{src.name}'
+        write_image(conv_read(src), src, out)
+        assert b'eXIf' not in out.read_bytes()
+        loaded = mmcv.imfrombytes(out.read_bytes())  # as training loads
+        np.testing.assert_array_equal(loaded, read_image(str(src)))
+    # a plain 8-bit PNG is copied byte for byte
+    assert (tmp_path / 'prepared_plain.png').read_bytes() == plain.read_bytes()

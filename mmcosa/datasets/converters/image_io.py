@@ -10,6 +10,7 @@ naming the file and the fix, never a bare PIL traceback.
 """
 
 import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -147,20 +148,39 @@ def read_binary_mask(path: Path) -> np.ndarray:
 
 
 def _is_plain_png(path: Path, mode: str) -> bool:
-    """Whether ``path`` is an 8-bit PNG of colour type ``mode`` (L / RGB).
+    """Whether ``path`` is an 8-bit PNG of colour type ``mode`` (L / RGB)
+    that every reader decodes to the same pixels.
 
-    Reads the signature and the IHDR chunk: bit depth (byte 24) and colour
-    type (byte 25: 0 grey, 2 RGB).
+    Reads the signature and the IHDR chunk (bit depth at byte 24, colour
+    type at byte 25: 0 grey, 2 RGB), then the chunk headers up to the
+    image data: a file with an ``eXIf`` chunk is not plain, since OpenCV
+    (hence mmcv's ``LoadImageFromFile``) applies its orientation when
+    training while masks and inference do not.
     """
+    colour = {'L': 0, 'RGB': 2}.get(mode)
     try:
         with open(path, 'rb') as f:
-            head = f.read(26)
+            head = f.read(33)
+            if (
+                len(head) < 33
+                or head[:8] != b'\x89PNG\r\n\x1a\n'
+                or head[12:16] != b'IHDR'
+                or head[24] != 8
+                or head[25] != colour
+            ):
+                return False
+            while True:
+                chunk = f.read(8)
+                if len(chunk) < 8:
+                    return False
+                length, kind = struct.unpack('>I4s', chunk)
+                if kind == b'eXIf':
+                    return False
+                if kind == b'IDAT':
+                    return True
+                f.seek(length + 4, 1)  # data and CRC
     except OSError:
         return False
-    if len(head) < 26 or head[:8] != b'\x89PNG\r\n\x1a\n':
-        return False
-    colour = {'L': 0, 'RGB': 2}.get(mode)
-    return head[12:16] == b'IHDR' and head[24] == 8 and head[25] == colour
 
 
 def write_image(img: Image.Image, src: Path, dst: Path) -> None:
