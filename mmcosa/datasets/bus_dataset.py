@@ -12,29 +12,62 @@ from mmseg.registry import DATASETS
 
 from .metainfo import BUS_METAINFO
 
-__all__ = ['BUSDataset']
+__all__ = ['BUSDataset', 'KNOWN_SOURCES', 'check_source', 'read_meta']
 
 SPLITS = ('train', 'test', 'all')
+#: ``meta.json`` sources written by mmcosa's converters.
+KNOWN_SOURCES = ('BUSI', 'UDIAT')
 
 
 def _is_int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def _read_num_folds(data_root: str) -> Optional[int]:
-    """``num_folds`` from ``meta.json``; None when there is none."""
+def read_meta(data_root: str) -> dict:
+    """``meta.json`` of a prepared folder; an empty dict when there is none."""
     path = osp.join(data_root, 'meta.json')
     if not osp.isfile(path):
-        return None
+        return {}
     with open(path, encoding='utf-8') as f:
         try:
-            value = json.load(f).get('num_folds')
+            meta = json.load(f)
         except ValueError as e:
             raise ValueError(
                 f'{path}: not valid JSON ({e}); re-run the converter with '
                 f'--overwrite.'
             ) from e
-    return int(value) if _is_int(value) else None
+    if not isinstance(meta, dict):
+        raise ValueError(
+            f'{path}: holds a {type(meta).__name__}, not an object; re-run '
+            f'the converter with --overwrite.'
+        )
+    return meta
+
+
+def check_source(data_root: str, meta: dict, source: Optional[str]) -> None:
+    """Refuse a folder another mmcosa converter prepared.
+
+    Args:
+        data_root (str): The prepared folder, named in the message.
+        meta (dict): Its ``meta.json``.
+        source (str, optional): The data set the config expects
+            (``'BUSI'`` or ``'UDIAT'``); None accepts any folder.
+
+    Raises:
+        ValueError: If ``meta.json`` names another of
+            :data:`KNOWN_SOURCES` than ``source``.
+    """
+    found = meta.get('source')
+    if source is None or not isinstance(found, str):
+        return
+    if found.upper() == source.upper() or found.upper() not in KNOWN_SOURCES:
+        return
+    raise ValueError(
+        f'{data_root} was prepared from {found} (meta.json "source") but '
+        f'this config reads {source}; point data_root at the folder written '
+        f'by tools/dataset_converters/{source.lower()}.py, or use a '
+        f'{found.lower()} config (configs/*_{found.lower()}.py).'
+    )
 
 
 @DATASETS.register_module()
@@ -73,6 +106,9 @@ class BUSDataset(BaseSegDataset):
         num_folds (int, optional): Expected number of folds; checked
             against ``meta.json`` when given (the cross-validation runner
             may set it). The folder's own count is ``self.num_folds``.
+        source (str, optional): The data set this config is for
+            (``'BUSI'``, ``'UDIAT'``); a folder whose ``meta.json`` names
+            the other is refused. None (default) accepts any folder.
         pipeline (list, optional): Transforms. Defaults to None.
         **kwargs: Passed to :class:`mmseg.datasets.BaseSegDataset`
             (``test_mode``, ``lazy_init``, ``indices``, ``metainfo``, ...).
@@ -87,6 +123,7 @@ class BUSDataset(BaseSegDataset):
         split: str = 'all',
         keep_normal: bool = False,
         num_folds: Optional[int] = None,
+        source: Optional[str] = None,
         pipeline: Optional[List[Union[dict, Callable]]] = None,
         **kwargs,
     ) -> None:
@@ -108,13 +145,23 @@ class BUSDataset(BaseSegDataset):
             raise TypeError(
                 f'keep_normal must be a bool, got {keep_normal!r}.'
             )
+        if source is not None and (
+            not isinstance(source, str) or source.upper() not in KNOWN_SOURCES
+        ):
+            raise ValueError(
+                f'source must be one of {KNOWN_SOURCES} or None, got '
+                f'{source!r}.'
+            )
         if not osp.isdir(data_root):
             raise FileNotFoundError(
                 f'{data_root}: prepared data folder not found; create it '
                 f'with tools/dataset_converters/busi.py (or udiat.py) RAW '
                 f'{data_root}, see the README, section "Data".'
             )
-        prepared = _read_num_folds(data_root)
+        meta = read_meta(data_root)
+        check_source(data_root, meta, source)
+        prepared = meta.get('num_folds')
+        prepared = int(prepared) if _is_int(prepared) else None
         if None not in (num_folds, prepared) and num_folds != prepared:
             raise ValueError(
                 f'num_folds={num_folds} but {data_root} was prepared with '
@@ -135,6 +182,7 @@ class BUSDataset(BaseSegDataset):
         self.fold = int(fold)
         self.split = split
         self.keep_normal = keep_normal
+        self.source = source
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if keep_normal:
             metainfo.setdefault(

@@ -151,9 +151,12 @@ def dataset_cfg(name, root, split='train'):
     return cfg, loader
 
 
-@pytest.mark.parametrize('name', ['busi.py', 'udiat.py'])
-def test_seg_configs(name, busi_prepared):
-    root = busi_prepared[0]
+@pytest.mark.parametrize(
+    'name, prepared',
+    [('busi.py', 'busi_prepared'), ('udiat.py', 'udiat_prepared')],
+)
+def test_seg_configs(name, prepared, request):
+    root = request.getfixturevalue(prepared)[0]
     cfg, loader = dataset_cfg(name, root)
     assert loader.batch_size == 12
     assert cfg.val_evaluator == [
@@ -171,12 +174,16 @@ def test_seg_configs(name, busi_prepared):
     _, val = dataset_cfg(name, root, split='test')
     sample = DATASETS.build(val.dataset)[0]['data_samples']
     # ground truth stays at the original size for the metrics
-    assert sample.gt_sem_seg.data.shape == (1, 72, 96)
+    width, height = Image.open(sample.img_path).size
+    assert sample.gt_sem_seg.data.shape == (1, height, width) != (1, 256, 256)
 
 
-@pytest.mark.parametrize('name', ['busi_cls.py', 'udiat_cls.py'])
-def test_cls_configs(name, busi_prepared):
-    root = busi_prepared[0]
+@pytest.mark.parametrize(
+    'name, prepared',
+    [('busi_cls.py', 'busi_prepared'), ('udiat_cls.py', 'udiat_prepared')],
+)
+def test_cls_configs(name, prepared, request):
+    root = request.getfixturevalue(prepared)[0]
     cfg, loader = dataset_cfg(name, root)
     assert cfg.val_evaluator == [dict(type='BUSClsMetric')]
     packed = DATASETS.build(loader.dataset)[0]
