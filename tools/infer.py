@@ -1,12 +1,16 @@
 """Run a trained model on your own images and write what it saw.
 
 ``python tools/infer.py CONFIG CHECKPOINT INPUT --out-dir DIR
-[--device cpu] [--cfg-options k=v ...]``
+[--device cpu] [--allow-partial-load] [--trust-checkpoint]
+[--cfg-options k=v ...]``
 
-INPUT is an image file or a folder of images (any size; grey, RGB or RGBA).
-Per image DIR gets ``<stem>_overlay.png`` and ``<stem>_mask.png`` (0/255 at
-the original size), and the run gets ``predictions.csv``. Exit status 1 if
-no image could be processed. See ``mmcosa.apis.run_inference``.
+INPUT is an image file or a folder of images (any size; grey, RGB or RGBA;
+8 or 16 bits). Per image DIR gets ``<stem>_overlay.png`` and
+``<stem>_mask.png`` (0/255 at the original size), and the run gets
+``predictions.csv``. A checkpoint that does not fit the config's model is
+refused. Exit status 1, with one line on stderr, when the config,
+checkpoint, input or output folder cannot be used, or if no image could be
+processed. See ``mmcosa.apis.run_inference``.
 """
 
 import argparse
@@ -20,6 +24,8 @@ from mmengine.config import DictAction  # noqa: E402
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
 from mmcosa.apis import init_model, run_inference  # noqa: E402
+from mmcosa.apis.infer_runner import prepare_out_dir  # noqa: E402
+from mmcosa.utils.checkpoint_loader import trust_checkpoints  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -36,6 +42,18 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--device', default='cpu', help='torch device, e.g. cpu or cuda:0'
     )
     parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='load only the checkpoint tensors that fit the model (logged '
+        'as a WARNING) instead of stopping on a mismatch',
+    )
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint fully (it may then run code): only '
+        'for a file you made or trust',
+    )
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -46,12 +64,20 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.trust_checkpoint:
+        trust_checkpoints()
     try:
+        prepare_out_dir(args.out_dir)
         model = init_model(
-            args.config, args.checkpoint, args.device, args.cfg_options
+            args.config,
+            args.checkpoint,
+            args.device,
+            args.cfg_options,
+            allow_partial_load=args.allow_partial_load,
         )
         rows = run_inference(model, args.input, args.out_dir)
-    except (FileNotFoundError, ValueError) as err:
+    except (OSError, ValueError) as err:
+        # ValueError covers ConfigError, CheckpointError, ImageReadError.
         print(f'error: {err}', file=sys.stderr)
         return 1
     return 0 if any(r['status'] == 'ok' for r in rows) else 1

@@ -1,8 +1,12 @@
 """Test (and evaluate) a checkpoint: ``python tools/test.py CONFIG CKPT
-[--work-dir DIR] [--out DIR] [--show-dir DIR] [--tta] [--cfg-options ...]
+[--work-dir DIR] [--out DIR] [--show-dir DIR] [--tta] [--allow-partial-load]
+[--trust-checkpoint] [--cfg-options ...]
 [--launcher {none,pytorch,slurm,mpi}]``.
 
-The arguments are mmsegmentation's own; see ``mmcosa.utils.cli``.
+The arguments are mmsegmentation's own plus ``--allow-partial-load`` and
+``--trust-checkpoint``. A checkpoint that does not fit the config's model is
+refused; nothing of the training data is read. See ``mmcosa.utils.cli`` and
+docs/en/robustness.md.
 """
 
 import os.path as osp

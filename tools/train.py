@@ -1,7 +1,10 @@
 """Train a model: ``python tools/train.py CONFIG [--work-dir DIR] [--resume]
-[--amp] [--cfg-options k=v ...] [--launcher {none,pytorch,slurm,mpi}]``.
+[--amp] [--trust-checkpoint] [--cfg-options k=v ...]
+[--launcher {none,pytorch,slurm,mpi}]``.
 
-The arguments are mmsegmentation's own; see ``mmcosa.utils.cli``.
+The arguments are mmsegmentation's own plus ``--trust-checkpoint``; config,
+data and ``--resume`` problems end with one line before training starts.
+See ``mmcosa.utils.cli`` and docs/en/robustness.md.
 """
 
 import os.path as osp

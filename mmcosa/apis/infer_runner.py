@@ -23,7 +23,7 @@ from .image_io import ImageReadError
 from .inference import collect_inputs, inference_model
 from .overlay import draw_overlay
 
-__all__ = ['CSV_FIELDS', 'run_inference']
+__all__ = ['CSV_FIELDS', 'prepare_out_dir', 'run_inference']
 
 #: Columns of ``predictions.csv``.
 CSV_FIELDS = (
@@ -38,6 +38,36 @@ CSV_FIELDS = (
     'mask',
     'overlay',
 )
+
+
+def prepare_out_dir(out_dir: str) -> None:
+    """Create the output folder, or say in one line why it cannot be.
+
+    Args:
+        out_dir (str): The folder (created with its parents).
+
+    Raises:
+        NotADirectoryError: If ``out_dir`` (or a parent) is a file.
+        OSError: If it cannot be created or written to, naming it.
+    """
+    if osp.exists(out_dir) and not osp.isdir(out_dir):
+        raise NotADirectoryError(
+            f'--out-dir {out_dir!r} is a file; pass a folder (it is created '
+            f'if missing).'
+        )
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as err:  # a parent is a file, no permission, ...
+        raise type(err)(
+            f'--out-dir {out_dir!r} cannot be created: '
+            f'{err.strerror or err} ({err.filename}); pass a folder path '
+            f'you can write to.'
+        ) from err
+    if not os.access(out_dir, os.W_OK):
+        raise PermissionError(
+            f'--out-dir {out_dir!r} is not writable; pass a folder you can '
+            f'write to.'
+        )
 
 
 def _unique_stem(path: str, used: set) -> str:
@@ -79,13 +109,15 @@ def run_inference(
     Raises:
         FileNotFoundError: If ``source`` does not exist.
         ValueError: If ``source`` is an empty folder.
+        OSError: If ``out_dir`` is a file or cannot be created (see
+            :func:`prepare_out_dir`).
     """
     files = (
         list(source)
         if isinstance(source, (list, tuple))
         else collect_inputs(source)
     )
-    os.makedirs(out_dir, exist_ok=True)
+    prepare_out_dir(out_dir)
     rows: List[Dict[str, object]] = []
     used: set = set()
     bar = ProgressBar(len(files)) if progress and len(files) > 1 else None

@@ -22,6 +22,10 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import is_model_wrapper
 
+from mmcosa.utils.checkpoint_loader import check_checkpoint_file
+from mmcosa.utils.preflight import load_config
+from mmcosa.utils.weights import load_weights
+
 from .image_io import list_images, read_image, to_bgr
 from .prediction import BUSPrediction
 
@@ -60,12 +64,15 @@ def init_model(
     checkpoint: Optional[str] = None,
     device: str = 'cpu',
     cfg_options: Optional[dict] = None,
+    allow_partial_load: bool = False,
 ) -> torch.nn.Module:
-    """Build a model from a config and load a checkpoint.
+    """Build a model from a config and load a checkpoint strictly.
 
     Pretrained-weight downloads named in the config are switched off: the
-    checkpoint holds all weights. Checkpoints are trusted files (they are
-    unpickled).
+    checkpoint holds all weights. A checkpoint that does not fit the model
+    (another backbone depth, another head) is refused with one line, see
+    :func:`mmcosa.utils.weights.load_weights`. Checkpoints are loaded
+    weights-only (see :mod:`mmcosa.utils.checkpoint_loader`).
 
     Args:
         config (str | Path | Config): Config file or object.
@@ -73,6 +80,8 @@ def init_model(
             None leaves the weights random (for tests).
         device (str): Torch device. Defaults to ``'cpu'``.
         cfg_options (dict, optional): Overrides merged into the config.
+        allow_partial_load (bool): Load only the tensors that fit, with a
+            WARNING, instead of raising. Defaults to False.
 
     Returns:
         nn.Module: The model in eval mode, with ``cfg`` and
@@ -81,17 +90,21 @@ def init_model(
     Raises:
         FileNotFoundError: If the config or checkpoint file is missing.
         TypeError: If ``config`` has an unsupported type.
+        ConfigError: If the config cannot be read.
+        CheckpointError: If the checkpoint cannot be read or does not fit
+            (:class:`~mmcosa.utils.weights.CheckpointMismatchError`).
     """
     import mmseg.apis  # noqa: F401 (lazily, it imports the visualizer)
     from mmseg.apis import init_model as mmseg_init_model
 
+    name = str(config) if isinstance(config, (str, Path)) else None
     if isinstance(config, (str, Path)):
         if not osp.isfile(config):
             raise FileNotFoundError(
                 f'config file {str(config)!r} does not '
                 'exist; configs live in configs/.'
             )
-        config = Config.fromfile(str(config))
+        config = load_config(str(config))
     elif not isinstance(config, Config):
         raise TypeError(
             f'config must be a file name or a Config, got '
@@ -99,18 +112,21 @@ def init_model(
         )
     else:
         config = config.copy()
-    if checkpoint is not None and not osp.isfile(checkpoint):
-        raise FileNotFoundError(
-            f'checkpoint {checkpoint!r} does not exist; pass the .pth file '
-            'written by tools/train.py.'
-        )
+        name = config.filename
+    if checkpoint is not None:
+        check_checkpoint_file(checkpoint)
     if cfg_options:
         config.merge_from_dict(cfg_options)
     _drop_pretrained(config.model)
-    model = mmseg_init_model(config, checkpoint, device=device)
+    model = mmseg_init_model(config, None, device='cpu')
+    if checkpoint is not None:
+        loaded = load_weights(model, checkpoint, name, allow_partial_load)
+        meta = loaded.get('meta', None) if isinstance(loaded, dict) else None
+        if isinstance(meta, dict) and meta.get('dataset_meta'):
+            model.dataset_meta = meta['dataset_meta']
     if not getattr(model, 'dataset_meta', None):
         model.dataset_meta = dict(cls_classes=_DEFAULT_CLASSES)
-    return model
+    return model.to(device)
 
 
 def _find_dataset_cfg(cfg: Config) -> Optional[dict]:

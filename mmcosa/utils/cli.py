@@ -1,22 +1,44 @@
 """Argument parsing and config set-up behind ``tools/train.py`` and
-``tools/test.py``; the arguments are mmsegmentation's own.
+``tools/test.py``; the arguments are mmsegmentation's own, plus
+``--allow-partial-load`` and ``--trust-checkpoint``.
+
+Everything a user can get wrong (config, data folders, checkpoint file,
+``--resume`` target) is checked before the Runner is built and prints its
+config, and ends the run with one line (exit status 1), not a stack trace.
 
 Call graph::
 
-    tools/train.py: parse_train_args() -> build_train_cfg() -> Runner.train()
-    tools/test.py:  parse_test_args()  -> build_test_cfg()  -> Runner.test()
+    tools/train.py: parse_train_args() -> build_train_cfg()  [preflight]
+                    -> build_runner() -> Runner.train()
+    tools/test.py:  parse_test_args()  -> build_test_cfg()   [preflight,
+                    no training data]  -> build_runner()
+                    -> load_runner_weights() [strict] -> Runner.test()
 """
 
 import argparse
 import logging
 import os
 import os.path as osp
+import sys
 from typing import List, Optional
 
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
+from .checkpoint_loader import (
+    CheckpointError,
+    check_checkpoint_file,
+    trust_checkpoints,
+)
 from .launch import check_amp_available, setup_launcher
+from .preflight import (
+    ConfigError,
+    check_data,
+    check_resume,
+    check_sections,
+    load_config,
+)
+from .weights import load_runner_weights
 
 __all__ = [
     'parse_train_args',
@@ -49,6 +71,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         default='none',
         help='job launcher',
     )
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle checkpoints fully (they may then run code): only for '
+        'files you made or trust that hold more than tensors, numpy values '
+        'and mmengine log buffers',
+    )
     # torch >= 2.0 passes --local-rank, older launchers --local_rank.
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
@@ -56,6 +85,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _finish(args: argparse.Namespace) -> argparse.Namespace:
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
+    if args.trust_checkpoint:
+        trust_checkpoints()
     return args
 
 
@@ -106,20 +137,19 @@ def parse_test_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--tta', action='store_true', help='Test time augmentation'
     )
+    parser.add_argument(
+        '--allow-partial-load',
+        action='store_true',
+        help='load only the checkpoint tensors that fit the model (logged '
+        'as a WARNING) instead of stopping on a mismatch',
+    )
     _add_common(parser)
     return _finish(parser.parse_args(argv))
 
 
 def _load_cfg(args: argparse.Namespace) -> Config:
-    if not osp.isfile(args.config):
-        raise FileNotFoundError(
-            f'config file {args.config!r} does not exist; configs live in '
-            'configs/, e.g. configs/mtl_cosa_r18_phantom.py'
-        )
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
     # work_dir priority: CLI > config file > config file name.
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -131,8 +161,18 @@ def _load_cfg(args: argparse.Namespace) -> Config:
 
 
 def build_train_cfg(args: argparse.Namespace) -> Config:
-    """Build the training config from ``tools/train.py`` arguments."""
+    """Build the training config from ``tools/train.py`` arguments.
+
+    Raises:
+        ConfigError: For a config, data or ``--resume`` problem, found
+            before any Runner is built.
+    """
     cfg = _load_cfg(args)
+    check_sections(
+        cfg,
+        args.config,
+        ('model', 'train_dataloader', 'train_cfg', 'optim_wrapper'),
+    )
     if args.amp:
         check_amp_available()
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
@@ -143,7 +183,7 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
                 level=logging.WARNING,
             )
         elif optim_wrapper != 'OptimWrapper':
-            raise ValueError(
+            raise ConfigError(
                 '--amp is only supported when the optimizer wrapper type is '
                 f'OptimWrapper, but the config has {optim_wrapper}.'
             )
@@ -151,6 +191,11 @@ def build_train_cfg(args: argparse.Namespace) -> Config:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.loss_scale = 'dynamic'
     cfg.resume = args.resume
+    loaders = ['train_dataloader']
+    if cfg.get('val_cfg', None) is not None:
+        loaders.append('val_dataloader')
+    check_data(cfg, args.config, loaders)
+    check_resume(cfg, args.config)
     setup_launcher(cfg)
     return cfg
 
@@ -177,7 +222,7 @@ def _trigger_visualization_hook(cfg: Config, args: argparse.Namespace) -> None:
             return
     hooks = cfg.get('default_hooks', {})
     if 'visualization' not in hooks:
-        raise RuntimeError(
+        raise ConfigError(
             '--show / --show-dir need a visualization hook in '
             'default_hooks, e.g. visualization=dict(type='
             "'SegVisualizationHook')."
@@ -200,21 +245,45 @@ def _evaluator_list(evaluator) -> list:
     )
 
 
+def _drop_training(cfg: Config) -> None:
+    """Remove what only training builds, so testing reads no train data.
+
+    mmengine's ``runner.iter`` (read by logger and visualization hooks
+    during testing) builds the train loop, hence the train dataloader,
+    when ``train_cfg`` is set.
+    """
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper'):
+        cfg[key] = None
+    cfg.param_scheduler = None
+
+
 def build_test_cfg(args: argparse.Namespace) -> Config:
-    """Build the test config from ``tools/test.py`` arguments."""
-    if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(
-            f'checkpoint {args.checkpoint!r} does not exist; pass the .pth '
-            'file written by tools/train.py (e.g. work_dirs/<config>/'
-            'iter_N.pth or epoch_N.pth).'
-        )
+    """Build the test config from ``tools/test.py`` arguments.
+
+    The checkpoint is not put in ``load_from`` (mmengine would load it
+    leniently): :func:`run_test` loads it strictly after the runner is
+    built. Nothing of the training data is kept.
+
+    Raises:
+        FileNotFoundError: If the checkpoint does not exist.
+        CheckpointError: If it is not a complete checkpoint file.
+        ConfigError: For a config or data problem.
+    """
+    check_checkpoint_file(args.checkpoint)
     cfg = _load_cfg(args)
-    cfg.load_from = args.checkpoint
+    check_sections(
+        cfg,
+        args.config,
+        ('model', 'test_dataloader', 'test_cfg', 'test_evaluator'),
+    )
+    cfg.load_from = None
+    cfg.resume = False
+    _drop_training(cfg)
     if args.show or args.show_dir:
         _trigger_visualization_hook(cfg, args)
     if args.tta:
         if 'tta_pipeline' not in cfg:
-            raise ValueError(
+            raise ConfigError(
                 f'--tta needs `tta_pipeline` in the config {args.config}.'
             )
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
@@ -229,43 +298,70 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
         cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
             dict(type='PredictionDumpHook', out_dir=args.out)
         ]
+    check_data(cfg, args.config, ['test_dataloader'])
     setup_launcher(cfg)
     return cfg
 
 
 def build_runner(cfg: Config):
-    """Build the runner, honouring a custom ``runner_type``."""
-    from mmengine.runner import Runner
-
+    """Build the runner: ``cfg.runner_type`` if set, else mmcosa's
+    :class:`~mmcosa.engine.AtomicCheckpointRunner` (mmengine's Runner with
+    checkpoints renamed into place once complete)."""
     if 'runner_type' not in cfg:
-        return Runner.from_cfg(cfg)
+        from mmcosa.engine import AtomicCheckpointRunner
+
+        return AtomicCheckpointRunner.from_cfg(cfg)
     from mmseg.registry import RUNNERS
 
     return RUNNERS.build(cfg)
 
 
 def _exit_with_message(err: Exception) -> None:
-    """Log a user-facing error alone (no stack trace) and exit with 1."""
-    print_log(str(err), logger='current', level=logging.ERROR)
+    """Print a user-facing error on stderr, without a trace; exit with 1.
+
+    Not ``print_log(level=ERROR)``: mmengine's ERROR format puts the
+    logger's own source path in front of the message.
+    """
+    sys.stderr.write(f'error: {err}\n')
     raise SystemExit(1)
 
 
 def run_train(argv: Optional[List[str]] = None) -> None:
-    """``tools/train.py``: parse, build the runner, train.
+    """``tools/train.py``: parse, check, build the runner, train.
 
-    A backbone whose ImageNet weights cannot be read ends the run with its
-    message (how to train from scratch or use a local file), not a stack
-    trace.
+    Config, data and ``--resume`` problems, an unreadable checkpoint and a
+    backbone whose ImageNet weights cannot be read (with how to train from
+    scratch or use a local file) end the run with their message, not a
+    stack trace.
     """
     from mmcosa.models import PretrainedWeightsError
 
-    cfg = build_train_cfg(parse_train_args(argv))
+    args = parse_train_args(argv)
     try:
-        build_runner(cfg).train()
-    except PretrainedWeightsError as err:
+        cfg = build_train_cfg(args)
+        runner = build_runner(cfg)
+        runner.train()
+    except (ConfigError, CheckpointError, PretrainedWeightsError) as err:
         _exit_with_message(err)
 
 
 def run_test(argv: Optional[List[str]] = None) -> None:
-    """``tools/test.py``: parse, build the runner, test."""
-    build_runner(build_test_cfg(parse_test_args(argv))).test()
+    """``tools/test.py``: parse, check, build the runner, load the
+    checkpoint strictly, test.
+
+    A checkpoint that does not fit the config's model stops with one line
+    (``--allow-partial-load`` loads what fits, with a WARNING).
+    """
+    args = parse_test_args(argv)
+    try:
+        cfg = build_test_cfg(args)
+    except (ConfigError, CheckpointError, FileNotFoundError) as err:
+        _exit_with_message(err)
+    try:
+        runner = build_runner(cfg)
+        load_runner_weights(
+            runner, args.checkpoint, args.config, args.allow_partial_load
+        )
+        runner.test()
+    except (ConfigError, CheckpointError) as err:
+        _exit_with_message(err)

@@ -25,6 +25,8 @@ import torch.distributed as torch_dist
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from .preflight import ConfigError
+
 __all__ = [
     'init_cpu_process_group',
     'replace_sync_bn',
@@ -80,13 +82,13 @@ def init_cpu_process_group(launcher: str) -> None:
             ``'slurm'``.
 
     Raises:
-        ValueError: For a launcher that cannot run on the CPU here.
-        RuntimeError: When the environment variables are missing.
+        ConfigError: For a launcher that cannot run on the CPU here, or
+            when the launcher's environment variables are missing.
     """
     if launcher == 'slurm':
         _slurm_env_to_torch_env(os.environ.get('PORT'))
     elif launcher != 'pytorch':
-        raise ValueError(
+        raise ConfigError(
             f'launcher={launcher!r} is not supported on a CPU-only machine; '
             "use 'pytorch' (tools/dist_train.sh) or 'slurm'."
         )
@@ -96,7 +98,7 @@ def init_cpu_process_group(launcher: str) -> None:
         if k not in os.environ
     ]
     if missing:
-        raise RuntimeError(
+        raise ConfigError(
             f'--launcher {launcher} needs the environment variables '
             f'{missing}; start the job with tools/dist_train.sh (torchrun) '
             'or tools/slurm_train.sh.'
@@ -110,10 +112,13 @@ def setup_launcher(cfg: Config) -> None:
 
     Args:
         cfg (Config): The config, with ``cfg.launcher`` set.
+
+    Raises:
+        ConfigError: For an unknown launcher or a missing environment.
     """
     launcher = cfg.get('launcher', 'none')
     if launcher not in _LAUNCHERS:
-        raise ValueError(
+        raise ConfigError(
             f'launcher must be one of {_LAUNCHERS}, got {launcher!r}'
         )
     if launcher == 'none' or torch.cuda.is_available():
@@ -139,9 +144,13 @@ def setup_launcher(cfg: Config) -> None:
 
 
 def check_amp_available() -> None:
-    """Raise a clear error when ``--amp`` is asked for without a GPU."""
+    """Raise a clear error when ``--amp`` is asked for without a GPU.
+
+    Raises:
+        ConfigError: If no CUDA GPU is available.
+    """
     if not torch.cuda.is_available():
-        raise RuntimeError(
+        raise ConfigError(
             '--amp (automatic mixed precision) needs a CUDA GPU and none '
             'is available here; drop --amp to train in fp32 on the CPU.'
         )

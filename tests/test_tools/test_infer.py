@@ -114,3 +114,72 @@ def test_infer_bad_inputs(infer_tool, tiny_ckpt, tmp_path, capsys):
         == 1
     )
     assert 'checkpoint' in capsys.readouterr().err
+
+
+def test_12bit_scan_gives_the_prediction_of_its_8bit_image(
+    infer_tool, tiny_ckpt, tmp_path
+):
+    config, ckpt = tiny_ckpt
+    folder = tmp_path / 'scans'
+    folder.mkdir()
+    img = generate_sample(0, 3, (72, 88))['img']
+    img[0, 0] = 255
+    Image.fromarray(img, 'L').save(folder / 'scan8.png')
+    twelve = np.round(img.astype(np.float64) * 4095 / 255).astype(np.uint16)
+    Image.fromarray(twelve).save(folder / 'scan12.png')  # 16-bit file
+    out = tmp_path / 'out'
+    assert 0 == infer_tool.main(
+        [config, ckpt, str(folder), '--out-dir', str(out)]
+    )
+    with open(out / 'predictions.csv') as f:
+        rows = {osp.basename(r['file']): r for r in csv.DictReader(f)}
+    for key in ('pred_class', 'prob_malignant', 'tumour_area_px'):
+        assert rows['scan12.png'][key] == rows['scan8.png'][key], key
+    np.testing.assert_array_equal(
+        np.asarray(Image.open(out / 'scan12_overlay.png')),
+        np.asarray(Image.open(out / 'scan8_overlay.png')),
+    )
+
+
+def test_checkpoint_and_out_dir_errors_are_one_line(
+    infer_tool, tiny_ckpt, tmp_path, capsys
+):
+    config, ckpt = tiny_ckpt
+    image = tmp_path / 'scan.png'
+    Image.fromarray(generate_sample(0, 1, (40, 40))['img'], 'L').save(image)
+    out = str(tmp_path / 'out')
+    as_file = tmp_path / 'taken'
+    as_file.write_text('')
+    assert infer_tool.main(
+        [config, ckpt, str(image), '--out-dir', str(as_file)]
+    )
+    assert capsys.readouterr().err == (
+        f"error: --out-dir '{as_file}' is a file; pass a folder (it is "
+        'created if missing).\n'
+    )
+    png = tmp_path / 'model.png'
+    png.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(16))
+    assert infer_tool.main([config, str(png), str(image), '--out-dir', out])
+    assert (
+        'is a PNG image, not a PyTorch checkpoint' in capsys.readouterr().err
+    )
+    # a checkpoint of another model: refused, unless asked for a partial load
+    narrow = tmp_path / 'narrow.py'
+    narrow.write_text(
+        f"_base_ = ['{config}']\nmodel = dict(decode_head=dict(channels=8))\n"
+    )
+    assert infer_tool.main([str(narrow), ckpt, str(image), '--out-dir', out])
+    err = capsys.readouterr().err
+    assert err.count('\n') == 1 and 'Traceback' not in err
+    assert f"checkpoint '{ckpt}' does not fit the model of {narrow}" in err
+    assert 'decode_head.' in err and '--allow-partial-load' in err
+    assert 0 == infer_tool.main(
+        [
+            str(narrow),
+            ckpt,
+            str(image),
+            '--out-dir',
+            out,
+            '--allow-partial-load',
+        ]
+    )

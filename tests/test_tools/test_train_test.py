@@ -15,7 +15,13 @@ from mmengine.runner.checkpoint import _load_checkpoint
 
 import mmcosa  # noqa: F401  (torch>=2.6 checkpoint loading)
 
-from ..tiny_job import PYTHON, REPO, run, write_tiny_config
+from ..tiny_job import (
+    PYTHON,
+    REPO,
+    run,
+    train_tiny_checkpoint,
+    write_tiny_config,
+)
 
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 TEST = osp.join(REPO, 'tools', 'test.py')
@@ -74,6 +80,7 @@ def test_amp_on_cpu_is_a_clear_error(tiny_job):
     assert '--amp (automatic mixed precision) needs a CUDA GPU' in (
         proc.stderr
     )
+    assert 'Traceback' not in proc.stderr
 
 
 def test_missing_config_and_checkpoint(tiny_job):
@@ -83,16 +90,18 @@ def test_missing_config_and_checkpoint(tiny_job):
         text=True,
         cwd=REPO,
     )
-    assert proc.returncode != 0
+    assert proc.returncode == 1
     assert "config file 'configs/nope.py' does not exist" in proc.stderr
+    assert 'Traceback' not in proc.stderr
     proc = subprocess.run(
         [PYTHON, TEST, tiny_job['config'], 'missing.pth'],
         capture_output=True,
         text=True,
         cwd=REPO,
     )
-    assert proc.returncode != 0
+    assert proc.returncode == 1
     assert "checkpoint 'missing.pth' does not exist" in proc.stderr
+    assert 'Traceback' not in proc.stderr
 
 
 def test_resume_after_sigkill(tiny_job, tmp_path):
@@ -161,3 +170,146 @@ def test_missing_imagenet_weights_end_with_a_message(tmp_path):
     assert '/nonexistent/resnet18.pth' in out
     assert 'init_cfg=None' in out
     assert 'Traceback' not in out
+
+
+def _fails_in_one_line(main, argv, capsys) -> str:
+    """Run a tool's main in-process; it must exit 1 with one stderr line
+    and print no config dump."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 1
+    out, err = capsys.readouterr()
+    assert err.startswith('error: ') and err.count('\n') == 1, err
+    assert 'Config:' not in out and 'Traceback' not in out + err
+    return err
+
+
+@pytest.fixture
+def bad_checkpoints(tmp_path):
+    png = tmp_path / 'overlay.png'
+    png.write_bytes(b'\x89PNG\r\n\x1a\n' + bytes(64))
+    empty = tmp_path / 'empty.pth'
+    empty.write_bytes(b'')
+    return dict(png=str(png), empty=str(empty))
+
+
+@pytest.mark.parametrize(
+    'kind, message',
+    [('png', 'is a PNG image, not a PyTorch checkpoint'), ('empty', 'empty')],
+)
+def test_test_refuses_files_that_are_not_checkpoints(
+    tiny_job, bad_checkpoints, kind, message, capsys
+):
+    from mmcosa.utils.cli import run_test
+
+    err = _fails_in_one_line(
+        run_test, [tiny_job['config'], bad_checkpoints[kind]], capsys
+    )
+    assert message in err and bad_checkpoints[kind] in err
+
+
+def test_data_and_config_errors_come_before_the_runner(tiny_job, capsys):
+    from mmcosa.utils.cli import run_test, run_train
+
+    root = tiny_job['root']
+    missing = str(root / 'absent')
+    err = _fails_in_one_line(
+        run_train,
+        [
+            tiny_job['config'],
+            '--cfg-options',
+            f'train_dataloader.dataset.data_root={missing}',
+        ],
+        capsys,
+    )
+    assert f"train_dataloader.dataset.data_root '{missing}'" in err
+    assert 'does not exist' in err
+    broken = root / 'broken.py'
+    broken.write_text(f"_base_ = ['{tiny_job['config']}']\nmodel = dict(\n")
+    err = _fails_in_one_line(run_train, [str(broken)], capsys)
+    assert 'cannot be read: SyntaxError' in err
+    typo = root / 'typo.py'
+    typo.write_text(
+        f"_base_ = ['{tiny_job['config']}']\n"
+        "test_dataloader = dict(dataset=dict(type='BaseSegDatset'))\n"
+    )
+    ckpt = train_tiny_checkpoint(
+        tiny_job['config'], tiny_job['data_root'], str(root / 'fit.pth')
+    )
+    err = _fails_in_one_line(run_test, [str(typo), ckpt], capsys)
+    assert "dataset type 'BaseSegDatset'" in err and 'not registered' in err
+
+
+def test_resume_from_a_truncated_checkpoint(tiny_job, capsys):
+    from mmcosa.utils.cli import run_train
+
+    work = tiny_job['root'] / 'work'
+    work.mkdir()
+    ckpt = train_tiny_checkpoint(
+        tiny_job['config'], tiny_job['data_root'], str(work / 'iter_2.pth')
+    )
+    data = open(ckpt, 'rb').read()
+    cut = work / 'iter_4.pth'
+    cut.write_bytes(data[: len(data) // 3])
+    (work / 'last_checkpoint').write_text(str(cut))
+    err = _fails_in_one_line(
+        run_train,
+        [tiny_job['config'], '--work-dir', str(work), '--resume'],
+        capsys,
+    )
+    assert f"last_checkpoint names '{cut}'" in err
+    assert 'is truncated' in err
+    assert f'--cfg-options load_from={ckpt} (the latest complete one)' in err
+
+
+def test_test_builds_no_training_data(tiny_job, tmp_path):
+    """tools/test.py with the training folder absent (and drawing on)."""
+    cfg = tmp_path / 'test_only.py'
+    cfg.write_text(
+        f"_base_ = ['{tiny_job['config']}']\n"
+        "train_dataloader = dict(dataset=dict(data_root='/no/train/data'))\n"
+    )
+    ckpt = train_tiny_checkpoint(
+        tiny_job['config'], tiny_job['data_root'], str(tmp_path / 'fit.pth')
+    )
+    show = tmp_path / 'show'
+    proc = run(
+        [
+            PYTHON,
+            TEST,
+            str(cfg),
+            ckpt,
+            '--work-dir',
+            str(tmp_path / 'w'),
+            '--show-dir',
+            str(show),
+        ]
+    )
+    assert parse_metrics(proc.stdout + proc.stderr)['mIoU'] > 50
+    assert len(glob.glob(str(show / '**' / '*.png'), recursive=True)) == 8
+
+
+def test_checkpoint_of_another_model_is_refused(tiny_job, tmp_path):
+    """The r101-config-with-an-r18-checkpoint case, on the tiny UNet."""
+    wide = tmp_path / 'wide.py'
+    wide.write_text(
+        f"_base_ = ['{tiny_job['config']}']\n"
+        'model = dict(backbone=dict(base_channels=8), '
+        'decode_head=dict(in_channels=8))\n'
+    )
+    ckpt = train_tiny_checkpoint(
+        tiny_job['config'], tiny_job['data_root'], str(tmp_path / 'fit.pth')
+    )
+    argv = [PYTHON, TEST, str(wide), ckpt, '--work-dir', str(tmp_path / 'w')]
+    proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 1
+    (line,) = [x for x in proc.stderr.splitlines() if x.startswith('error:')]
+    assert f"checkpoint '{ckpt}' does not fit the model of {wide}" in line
+    assert 'differ in shape (backbone.encoder.0.0.convs.0.conv.weight' in (
+        line
+    )
+    assert 'Iter(test)' not in proc.stdout + proc.stderr
+    partial = run(argv + ['--allow-partial-load'])
+    log = partial.stdout + partial.stderr
+    assert re.search(r'WARNING - partial load of .*fit.pth', log)
+    assert 'Iter(test)' in log

@@ -14,11 +14,23 @@ from mmcosa.utils import compat
 from mmcosa.utils.compat import (
     FALLBACK_FLAG,
     mmcv_full_available,
-    needs_trusted_checkpoint_loader,
     sigmoid_focal_loss,
+    torch_loads_weights_only,
 )
 
 COMPAT_PATH = compat.__file__
+# compat.py and its sibling modules, without running mmcosa/__init__.py.
+LOAD_COMPAT = (
+    'import importlib.util, os.path as osp, sys, types; '
+    "pkg = types.ModuleType('_compat_pkg'); "
+    f'pkg.__path__ = [osp.dirname({COMPAT_PATH!r})]; '
+    "sys.modules['_compat_pkg'] = pkg; "
+    'spec = importlib.util.spec_from_file_location('
+    f"'_compat_pkg.compat', {COMPAT_PATH!r}); "
+    'compat = importlib.util.module_from_spec(spec); '
+    "sys.modules['_compat_pkg.compat'] = compat; "
+    'spec.loader.exec_module(compat)'
+)
 
 pytestmark = pytest.mark.skipif(
     mmcv_full_available(), reason='these cases need mmcv-lite installed'
@@ -69,6 +81,46 @@ def test_every_subpackage_imports_with_mmcv_lite():
     assert 'MultiScaleDeformableAttention' not in proc.stderr
 
 
+def test_fallback_keeps_the_attribute_and_import_protocols():
+    """hasattr / getattr with a default answer; every guard style falls
+    back; no warning filter is left installed."""
+    proc = run_python("""
+        import sys, warnings
+        import mmcosa, mmcv
+        ops = sys.modules['mmcv.ops']
+        assert ops is mmcv.ops
+        assert hasattr(ops, 'nms') is False
+        assert getattr(ops, 'nms', None) is None
+        assert hasattr(ops, 'point_sample')
+        try:
+            ops.nms
+        except AttributeError as e:
+            assert 'full mmcv build' in str(e)
+        else:
+            raise AssertionError('ops.nms must not exist')
+        for stmt in ('from mmcv.ops import nms', 'import mmcv.ops.nms',
+                     'from mmcv.ops.nms import batched_nms'):
+            try:
+                exec(stmt)
+            except ModuleNotFoundError as e:  # mmseg's guards
+                assert e.name == 'mmcv._ext' and 'mmcv-lite' in str(e)
+            else:
+                raise AssertionError(stmt + ' must fail')
+        try:  # mmcv's guards
+            from mmcv.ops import RoIAlign
+        except ImportError:
+            RoIAlign = None
+        assert RoIAlign is None
+        left = [f for f in warnings.filters
+                if f[1] is not None and 'Deformable' in f[1].pattern]
+        assert not left, left
+        print('ok')
+        """)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith('ok')
+    assert 'MultiScaleDeformableAttention' not in proc.stderr
+
+
 def test_full_mmcv_is_left_untouched():
     """With compiled ops present, mmcv.ops is not replaced."""
     proc = run_python(f"""
@@ -77,11 +129,7 @@ def test_full_mmcv_is_left_untouched():
         ext.__spec__ = importlib.machinery.ModuleSpec('mmcv._ext', None)
         sys.modules['mmcv._ext'] = ext
         # Load the module alone: the fake extension cannot run mmseg.
-        import importlib.util
-        spec = importlib.util.spec_from_file_location(
-            'compat', {COMPAT_PATH!r})
-        compat = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(compat)
+        {LOAD_COMPAT}
         assert compat.mmcv_full_available()
         assert compat.install_mmcv_ops_fallback() is False
         compat.apply_compat()
@@ -130,7 +178,7 @@ def test_mmengine_checkpoints_load_under_torch_2_6(tmp_path):
         ckpt = _load_checkpoint({path!r}, map_location='cpu')
         print(int(ckpt['meta']['seed']), ckpt['state_dict']['w'].sum().item())
     """
-    if needs_trusted_checkpoint_loader():
+    if torch_loads_weights_only():
         broken = run_python(load)
         assert broken.returncode != 0
         assert 'Weights only load failed' in broken.stderr
@@ -143,15 +191,11 @@ def test_loader_untouched_before_torch_2_6():
     proc = run_python(f"""
         from mmengine.runner import CheckpointLoader
         before = CheckpointLoader._schemes['']
-        import importlib.util
-        spec = importlib.util.spec_from_file_location(
-            'compat', {COMPAT_PATH!r})
-        compat = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(compat)
-        patch_checkpoint_loader = compat.patch_checkpoint_loader
-        assert patch_checkpoint_loader('2.5.1+cu121') is False
+        {LOAD_COMPAT}
+        register_checkpoint_loader = compat.register_checkpoint_loader
+        assert register_checkpoint_loader('2.5.1+cu121') is False
         assert CheckpointLoader._schemes[''] is before
-        assert patch_checkpoint_loader('2.6.0') is True
+        assert register_checkpoint_loader('2.6.0') is True
         assert CheckpointLoader._schemes[''] is not before
         print('ok')
         """)
@@ -167,8 +211,8 @@ def test_loader_untouched_before_torch_2_6():
         ('1.13.0', False),
     ],
 )
-def test_needs_trusted_loader(version, expected):
-    assert needs_trusted_checkpoint_loader(version) is expected
+def test_torch_loads_weights_only(version, expected):
+    assert torch_loads_weights_only(version) is expected
 
 
 def test_mmseg_init_model_loads_a_trained_checkpoint(tmp_path):

@@ -32,7 +32,10 @@ class BUSVisualizationHook(Hook):
     computed from the mask), predicted class and malignancy probability.
 
     Each drawing is written to ``out_dir`` as ``<mode>_<iter>/<name>.png``
-    and handed to the runner's visualizer, hence to every configured vis
+    (``<iter>``: training iterations done, 0 in a test-only run; the hook
+    never reads ``runner.iter`` outside training, which would build the
+    training data) and handed to the runner's visualizer, hence to every
+    configured vis
     backend (``LocalVisBackend``: ``<log_dir>/vis_data/vis_image``;
     ``TensorboardVisBackend`` when enabled in ``vis_backends``). Unlike
     ``SegVisualizationHook(interval=50)`` it draws on small sets, and it
@@ -73,6 +76,19 @@ class BUSVisualizationHook(Hook):
         self.draw_test = draw_test
         self.out_dir = out_dir
         self._drawn = 0
+        self._step = 0
+
+    def before_train(self, runner) -> None:
+        self._step = runner.iter  # > 0 after a resume
+
+    def after_train_iter(
+        self,
+        runner,
+        batch_idx: int,
+        data_batch: Optional[dict] = None,
+        outputs: Optional[dict] = None,
+    ) -> None:
+        self._step = runner.iter + 1
 
     def before_val_epoch(self, runner) -> None:
         self._drawn = 0
@@ -276,11 +292,11 @@ class BUSVisualizationHook(Hook):
     def _save(self, runner, drawing: np.ndarray, name: str, mode: str) -> None:
         if self.out_dir is not None:
             folder = osp.join(
-                runner.work_dir, self.out_dir, f'{mode}_{runner.iter}'
+                runner.work_dir, self.out_dir, f'{mode}_{self._step}'
             )
             os.makedirs(folder, exist_ok=True)
             cv2.imwrite(osp.join(folder, f'{name}.png'), drawing[..., ::-1])
-        runner.visualizer.add_image(name, drawing, step=runner.iter)
+        runner.visualizer.add_image(name, drawing, step=self._step)
 
 
 def _name_of(label: int, classes: Sequence[str]) -> str:

@@ -77,6 +77,7 @@ def test_hook_draws_first_images_into_work_dir_and_backends(tmp_path):
     )
     hook = BUSVisualizationHook(num_images=2)
     batch = dict(inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)] * 3)
+    hook.before_train(runner)  # resumed at iteration 7
     hook.before_val_epoch(runner)
     hook.after_val_iter(runner, 0, batch, [_sample(i) for i in range(3)])
     hook.after_val_iter(runner, 1, batch, [_sample(i) for i in range(3, 6)])
@@ -99,6 +100,38 @@ def test_hook_draws_first_images_into_work_dir_and_backends(tmp_path):
     off = BUSVisualizationHook(draw_test=False, out_dir=None)
     off.after_test_iter(runner, 0, batch, [_sample(0)])
     assert runner.visualizer.add_image.call_count == 5
+
+
+class _TestOnlyRunner(SimpleNamespace):
+    """A runner of tools/test.py: reading ``iter`` would build the train
+    dataloader (mmengine's Runner.iter builds the train loop)."""
+
+    @property
+    def iter(self):
+        raise AssertionError('the hook read runner.iter during testing')
+
+
+def test_hook_in_a_test_only_run_builds_no_training(tmp_path):
+    runner = _TestOnlyRunner(
+        work_dir=str(tmp_path),
+        model=_Neck(_regions()[None]),
+        visualizer=MagicMock(),
+        test_dataloader=SimpleNamespace(dataset=SimpleNamespace(metainfo={})),
+    )
+    hook = BUSVisualizationHook(num_images=1)
+    batch = dict(inputs=[torch.zeros(3, 32, 32, dtype=torch.uint8)])
+    hook.before_test_epoch(runner)
+    hook.after_test_iter(runner, 0, batch, [_sample(0)])
+    assert os.listdir(tmp_path / 'vis' / 'test_0') == [
+        'test_phantom_s0_00000.png'
+    ]
+    assert runner.visualizer.add_image.call_args[1] == dict(step=0)
+    # after training iterations, drawings are filed under the count done
+    trained = SimpleNamespace(iter=4)
+    hook.after_train_iter(trained, 4)
+    hook.before_test_epoch(runner)
+    hook.after_test_iter(runner, 0, batch, [_sample(0)])
+    assert (tmp_path / 'vis' / 'test_5').is_dir()
 
 
 def test_hook_arguments():

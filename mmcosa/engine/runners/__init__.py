@@ -1,0 +1,3 @@
+from .atomic_checkpoint_runner import PARTIAL_SUFFIX, AtomicCheckpointRunner
+
+__all__ = ['AtomicCheckpointRunner', 'PARTIAL_SUFFIX']
