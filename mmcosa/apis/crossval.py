@@ -37,6 +37,8 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from mmcosa.utils.weights import load_runner_weights
+
 from .crossval_record import open_run
 from .crossval_sets import (
     CrossvalTestSet,
@@ -138,13 +140,10 @@ def _last_checkpoint(fold_dir: str) -> Optional[str]:
 
 
 def _build_runner(cfg: Config):
-    from mmengine.runner import Runner
+    """The tools' runner: checkpoints are renamed into place when whole."""
+    from mmcosa.utils.cli import build_runner
 
-    if 'runner_type' in cfg:
-        from mmseg.registry import RUNNERS
-
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    return build_runner(cfg)
 
 
 def _test_set(runner, cfg: Config, loader: dict) -> Dict[str, Any]:
@@ -234,9 +233,12 @@ def run_fold(
                 f'{[s.name for s in pending]} need the same model; restore '
                 'it, or start over with --force.'
             )
-        fcfg.resume, fcfg.load_from = False, checkpoint
+        fcfg.resume, fcfg.load_from = False, None
     runner = _build_runner(fcfg)
-    if not trained:
+    if trained:
+        # strict: a checkpoint of another model stops with one line
+        load_runner_weights(runner, checkpoint, cfg.filename)
+    else:
         runner.train()
     results = {}
     for test_set in pending:
