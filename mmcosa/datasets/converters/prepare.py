@@ -228,7 +228,12 @@ def write_prepared(
                 logger='current',
             )
         report = match_features(
-            feats, dedup, dup_threshold, check_params, progress=progress
+            feats,
+            dedup,
+            dup_threshold,
+            check_params,
+            progress=progress,
+            workers=workers,
         )
         groups = report.groups
         summary.closest_distinct = _closest_distinct(

@@ -209,7 +209,12 @@ def find_duplicates(
         images, mode, feature_params, workers=workers, progress=progress
     )
     return match_features(
-        feats, mode, hash_threshold, check_params, progress=progress
+        feats,
+        mode,
+        hash_threshold,
+        check_params,
+        progress=progress,
+        workers=workers,
     )
 
 
@@ -227,6 +232,7 @@ def match_features(
     check_params: Optional[CheckParams] = None,
     progress: bool = False,
     on_pair: Optional[Callable[[int, int, PairEvidence], None]] = None,
+    workers: int = 1,
 ) -> DuplicateReport:
     """Link and group images from their features (see :func:`find_duplicates`).
 
@@ -238,6 +244,8 @@ def match_features(
         progress (bool): Show a progress bar over the checked pairs.
         on_pair (callable, optional): Called with ``(i, j, evidence)`` for
             every checked pair (diagnostics).
+        workers (int): Threads checking pairs; the result does not depend
+            on it. Defaults to 1.
 
     Returns:
         DuplicateReport: Links and groups.
@@ -256,7 +264,9 @@ def match_features(
     if mode == 'hash':
         _hash_links(features, dist, hash_threshold, report)
     else:
-        _full_links(features, dist, check_params, progress, on_pair, report)
+        _full_links(
+            features, dist, check_params, progress, on_pair, report, workers
+        )
     uf = UnionFind(n)
     for p in report.pairs:
         uf.union(p.a, p.b)
@@ -286,30 +296,38 @@ def _hash_links(features, dist, threshold, report) -> None:
     report.candidates = len(report.pairs)
 
 
-def _full_links(features, dist, check_params, progress, on_pair, report):
+def _full_links(
+    features, dist, check_params, progress, on_pair, report, workers=1
+):
     pairs, same_view, sweep = candidate_pairs(features)
     report.candidates = len(pairs)
     bar = ProgressBar(len(pairs)) if progress and pairs else None
     closest = None
-    for i, j in pairs:
-        ev = verify_pair(
+
+    def check(pair):
+        i, j = pair
+        return verify_pair(
             features[i],
             features[j],
             check_params,
-            same_view=(i, j) in same_view,
-            sweep=(i, j) in sweep,
+            same_view=pair in same_view,
+            sweep=pair in sweep,
         )
-        if on_pair is not None:
-            on_pair(i, j, ev)
-        rec = dict(ev.to_dict(), hash_distance=int(dist[i, j]))
-        if ev.level is not None:
-            report.pairs.append(DuplicatePair(i, j, ev.level, rec))
-        elif ev.overlap > 0 and ev.inliers > 0:
-            key = (-ev.correlation, ev.difference)
-            if closest is None or key < closest[0]:
-                closest = (key, dict(a=i, b=j, **rec))
-        if bar is not None:
-            bar.update()
+
+    # OpenCV and most NumPy reductions release the GIL; map keeps order
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for (i, j), ev in zip(pairs, pool.map(check, pairs)):
+            if on_pair is not None:
+                on_pair(i, j, ev)
+            rec = dict(ev.to_dict(), hash_distance=int(dist[i, j]))
+            if ev.level is not None:
+                report.pairs.append(DuplicatePair(i, j, ev.level, rec))
+            elif ev.overlap > 0:
+                key = (-ev.correlation, ev.difference)
+                if closest is None or key < closest[0]:
+                    closest = (key, dict(a=i, b=j, **rec))
+            if bar is not None:
+                bar.update()
     if bar is not None:
         bar.file.write('\n')
     report.closest_rejected = None if closest is None else closest[1]

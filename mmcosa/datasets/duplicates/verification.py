@@ -286,14 +286,15 @@ def verify_pair(
                     and corr >= p.lesion_correlation
                 ):
                     best.level = SAME_LESION
-    if best.level is None and same_view:
-        view = _view_check(a, b, p, best.matches)
-        if view is not None:
-            return view
-    if best.level is None and sweep:
-        shift = _shift_check(a, b, p, best.matches)
-        if shift is not None:
-            return shift
+    # other alignments; a rejected pair keeps the closest measurement
+    for check, wanted in ((_view_check, same_view), (_shift_check, sweep)):
+        if best.level is not None or not wanted:
+            continue
+        other = check(a, b, p, best.matches)
+        if other is not None and (
+            other.level is not None or other.correlation > best.correlation
+        ):
+            best = other
     return best
 
 
@@ -309,10 +310,9 @@ def _view_check(
     if res is None:
         return None
     diff, off, corr, frac = res
-    if off > p.frame_difference or corr < p.view_correlation:
-        return None
+    ok = off <= p.frame_difference and corr >= p.view_correlation
     return PairEvidence(
-        level=SAME_FRAME,
+        level=SAME_FRAME if ok else None,
         method='field_of_view',
         matches=matches,
         difference=diff,
@@ -383,14 +383,13 @@ def _shift_check(
     if res is None:
         return None
     diff, off, corr, frac = res
-    if (
-        diff > p.lesion_difference
-        or corr < p.sweep_correlation
-        or frac < p.sweep_overlap
-    ):
-        return None
+    ok = (
+        diff <= p.lesion_difference
+        and corr >= p.sweep_correlation
+        and frac >= p.sweep_overlap
+    )
     return PairEvidence(
-        level=SAME_LESION,
+        level=SAME_LESION if ok else None,
         method='shift',
         matches=matches,
         difference=diff,
