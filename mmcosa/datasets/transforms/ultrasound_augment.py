@@ -1,28 +1,55 @@
-"""Ultrasound-specific augmentation: a wrapper around ``usaugment``."""
+"""Ultrasound-specific augmentation: a wrapper around ``usaugment``.
 
+``usaugment`` is optional (``requirements/optional.txt``): it is imported
+when an :class:`UltrasoundAugment` is built, so ``import mmcosa`` works
+without it.
+"""
+
+import importlib
 from typing import Dict, Sequence, Union
 
 import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
-from usaugment.albumentations import (
-    DepthAttenuation,
-    GaussianShadow,
-    HazeArtifact,
-    SpeckleReduction,
-)
 
 from ._checks import check_prob
 
 __all__ = ['UltrasoundAugment']
 
-AUGMENTATIONS = {
-    'DepthAttenuation': DepthAttenuation,
-    'GaussianShadow': GaussianShadow,
-    'HazeArtifact': HazeArtifact,
-    'SpeckleReduction': SpeckleReduction,
-}
+AUGMENTATIONS = (
+    'DepthAttenuation',
+    'GaussianShadow',
+    'HazeArtifact',
+    'SpeckleReduction',
+)
 SCAN_MASKS = ('full', 'nonzero')
+INSTALL_HINT = 'pip install "usaugment>=1.0.1"'
+
+
+def _usaugment_class(name: str) -> type:
+    """The ``usaugment.albumentations`` class called ``name``.
+
+    Args:
+        name (str): One of :data:`AUGMENTATIONS`.
+
+    Returns:
+        type: The albumentations transform class.
+
+    Raises:
+        ImportError: ``usaugment`` (or its albumentations dependency) is
+            not installed; the message says how to install it.
+    """
+    try:
+        module = importlib.import_module('usaugment.albumentations')
+    except ImportError as err:
+        raise ImportError(
+            f'UltrasoundAugment needs the optional package usaugment, '
+            f'which could not be imported ({err}); install it with '
+            f'`{INSTALL_HINT}` (or `pip install -r '
+            'requirements/optional.txt`), or drop UltrasoundAugment from '
+            'the pipeline'
+        ) from err
+    return getattr(module, name)
 
 
 @TRANSFORMS.register_module()
@@ -43,6 +70,10 @@ class UltrasoundAugment(BaseTransform):
 
     Required keys: ``img``. Modified keys: ``img``.
 
+    Needs the optional package ``usaugment`` (``pip install
+    "usaugment>=1.0.1"``): building the transform without it raises an
+    ``ImportError`` that says so; ``import mmcosa`` does not need it.
+
     Args:
         augmentations (Sequence[str | dict]): Names from
             ``DepthAttenuation``, ``GaussianShadow``, ``HazeArtifact``,
@@ -58,7 +89,7 @@ class UltrasoundAugment(BaseTransform):
 
     def __init__(
         self,
-        augmentations: Sequence[Union[str, Dict]] = tuple(AUGMENTATIONS),
+        augmentations: Sequence[Union[str, Dict]] = AUGMENTATIONS,
         prob: Union[float, Sequence[float]] = 0.5,
         scan_mask: str = 'full',
     ) -> None:
@@ -67,7 +98,7 @@ class UltrasoundAugment(BaseTransform):
                 'augmentations must be a non-empty list of names '
                 f'or dicts, got {augmentations!r}'
             )
-        self.names, self.transforms = [], []
+        self.names, kwargs = [], []
         for aug in augmentations:
             cfg = dict(type=aug) if isinstance(aug, str) else dict(aug)
             name = cfg.pop('type', None)
@@ -82,7 +113,7 @@ class UltrasoundAugment(BaseTransform):
                     'p= inside the augmentation dict'
                 )
             self.names.append(name)
-            self.transforms.append(AUGMENTATIONS[name](p=1.0, **cfg))
+            kwargs.append(cfg)
         if isinstance(prob, (list, tuple)):
             if len(prob) != len(self.names):
                 raise ValueError(
@@ -98,6 +129,12 @@ class UltrasoundAugment(BaseTransform):
                 f'scan_mask must be one of {SCAN_MASKS}, got {scan_mask!r}'
             )
         self.scan_mask = scan_mask
+        # Arguments first, so a config error is reported as such even
+        # where usaugment is missing.
+        self.transforms = [
+            _usaugment_class(name)(p=1.0, **cfg)
+            for name, cfg in zip(self.names, kwargs)
+        ]
 
     def _scan_mask(self, img: np.ndarray) -> np.ndarray:
         if self.scan_mask == 'full':
