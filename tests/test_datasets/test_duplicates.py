@@ -186,3 +186,21 @@ def test_errors():
     with pytest.raises(ValueError, match='expected an image of shape'):
         extract_features(np.zeros((4, 4, 2), np.uint8))
     assert CheckParams().frame_difference < CheckParams().lesion_difference
+
+
+def test_five_copies_of_one_frame_form_one_group(scans):
+    """A descriptor matching four copies equally still votes (split)."""
+    s = scans[7]
+    copies = [
+        s,
+        s[4:-6, 3:-5],
+        resize(s, 0.83),
+        s[8:-2, 1:-9],
+        resize(s[2:-2, 2:-2], 1.2),
+    ]
+    votes = keypoint_votes([extract_features(c) for c in copies])
+    assert (votes + np.eye(5) * 1e3).min() > 30
+    rep = find_duplicates(copies + list(scans[:3]))
+    assert rep.groups == [[0, 1, 2, 3, 4]]
+    assert len(rep.pairs) == 10
+    assert all(p.level == 'same_frame' for p in rep.pairs)

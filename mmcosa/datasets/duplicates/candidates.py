@@ -26,7 +26,7 @@ def keypoint_votes(
     features: Sequence[ImageFeatures],
     neighbours: int = 8,
     ratio: float = 0.8,
-    max_images: int = 3,
+    max_images: int = 6,
     checks: int = 48,
 ) -> np.ndarray:
     """Symmetric vote matrix between images.
