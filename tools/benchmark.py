@@ -8,7 +8,7 @@ pipeline (UResNet, then the ResNet-101 classifier): training step time
 (Adam of the paper's schedule), inference time per image, peak memory,
 parameters and FLOPs per image; the COSA region split; the BUSI training
 pipeline on phantom files. Prints a table of medians and the targets, and
-writes everything as JSON. See the README, section "Performance", and
+writes everything as JSON. See docs/en/performance.md and
 ``mmcosa.benchmark``.
 """
 

@@ -1,10 +1,10 @@
 """Find burnt-in overlay marks (calipers, text, coloured graphics), inpaint.
 
 Scanners burn measurement calipers (``+``, ``x``), annotation text and
-coloured graphics into the exported image (SPEC section 5: about 295 BUSI
-images). They are placed by the sonographer, often only on suspicious
-lesions, so a model can read the class off them. Detection, on the
-brightest channel ``g`` of a uint8 image:
+coloured graphics into the exported image (Pawlowska et al. 2023 count
+about 295 BUSI images). They are placed by the sonographer, often only
+on suspicious lesions, so a model can read the class off them. Detection,
+on the brightest channel ``g`` of a uint8 image:
 
 1. *coloured*: pixels whose channels differ by at least ``colour_min``
    (ultrasound grey has equal channels);

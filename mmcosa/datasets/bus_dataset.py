@@ -75,7 +75,7 @@ class BUSDataset(BaseSegDataset):
     """Breast-ultrasound images with a tumour mask and an image label.
 
     Reads the folder written by ``tools/dataset_converters/busi.py`` or
-    ``udiat.py`` (see the README, section "Data")::
+    ``udiat.py`` (see docs/en/dataset_prepare.md)::
 
         data_root/
         ├── images/<stem>.png     RGB or grey, original size

@@ -1,4 +1,4 @@
-"""The published numbers mmcosa is compared with (SPEC section 7).
+"""The published numbers mmcosa is compared with.
 
 Xu, Huang, Qi, ISBI 2022, Tables 1 and 2 (5-fold cross-validation means,
 percent; AUC from Fig. 3 in 0-1), and RMTL's re-run of MTL-COSA (IEEE

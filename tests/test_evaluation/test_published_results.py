@@ -1,4 +1,4 @@
-"""The published numbers stored in the package (SPEC section 7)."""
+"""The published numbers stored in the package (paper Tables 1-2)."""
 
 import pytest
 

@@ -1,7 +1,7 @@
 """``python tools/dataset_converters/make_phantom.py OUT --layout busi``.
 
 Writes phantom cases in the downloaded BUSI or UDIAT layout; see
-the README, section "The built-in phantom". Thin wrapper around
+docs/en/phantom.md. Thin wrapper around
 :func:`mmcosa.datasets.phantom.cli.make_phantom_main`.
 """
 

@@ -1,6 +1,6 @@
 """``python tools/dataset_converters/udiat.py --help``.
 
-See the README, section "Data".
+See docs/en/dataset_prepare.md.
 
 Thin wrapper around :func:`mmcosa.datasets.converters.cli.udiat_main`.
 """

@@ -1,6 +1,6 @@
 """``python tools/dataset_converters/verify.py --help``.
 
-See the README, section "Data".
+See docs/en/dataset_prepare.md and docs/en/leak_audit.md.
 
 Thin wrapper around :func:`mmcosa.datasets.converters.cli.verify_main`.
 """

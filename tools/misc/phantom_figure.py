@@ -1,6 +1,6 @@
 """``python tools/misc/phantom_figure.py [docs/figures/phantom.png]``.
 
-Draws the README picture of the phantom. Thin wrapper around
+Draws the phantom picture of docs/en/phantom.md. Thin wrapper around
 :func:`mmcosa.datasets.phantom.cli.phantom_figure_main`.
 """
 

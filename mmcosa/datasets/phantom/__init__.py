@@ -4,7 +4,7 @@
 - :func:`generate_sample`: the deterministic ``(seed, index)`` sample.
 - :func:`make_phantom_raw`: write a folder in the downloaded BUSI or UDIAT
   layout, with the real files' quirks, to exercise the converters.
-- :func:`phantom_montage`: the README picture.
+- :func:`phantom_montage`: the picture of docs/en/phantom.md.
 """
 
 from .dataset import BUSPhantomDataset

@@ -4,9 +4,9 @@
 mask) and ``OUT/DatasetB.xlsx`` with columns ``Image``, ``Type``
 (``Benign`` / ``Malignant``), ``Diagnosis``, then an empty column and a
 legend of the diagnosis codes to the right (not data), as in the real sheet
-(SPEC section 5). Optionally ``DatasetB.csv``, a CSV export of the sheet.
-The last image is a pixel-identical copy (re-encoded, so the bytes differ)
-of an earlier image of the same class.
+(docs/en/dataset_prepare.md). Optionally ``DatasetB.csv``, a CSV export of
+the sheet. The last image is a pixel-identical copy (re-encoded, so the
+bytes differ) of an earlier image of the same class.
 """
 
 import csv

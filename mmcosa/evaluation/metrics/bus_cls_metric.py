@@ -1,6 +1,6 @@
 """Breast-ultrasound benign / malignant classification metric.
 
-Binary metrics with a configurable positive class (SPEC section 6)::
+Binary metrics with a configurable positive class (paper Sec. 3)::
 
     TPR = TP / (TP + FN)        FPR = FP / (FP + TN)
     ACC = (TP + TN) / N         PRE = TP / (TP + FP)

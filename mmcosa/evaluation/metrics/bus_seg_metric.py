@@ -1,4 +1,4 @@
-"""Breast-ultrasound segmentation metric (paper section 3, SPEC section 6).
+"""Breast-ultrasound segmentation metric (paper Sec. 3, "Evaluation Metrics").
 
 With ``Am`` the predicted tumour pixels and ``Ag`` the ground-truth tumour
 pixels of one image::

@@ -1,4 +1,4 @@
-"""U-shaped decoder of U-ResNet (SPEC section 2, RMTL Fig. 3)."""
+"""U-shaped decoder of U-ResNet (paper Sec. 2.1, RMTL Fig. 3)."""
 
 from typing import List, Sequence, Tuple
 

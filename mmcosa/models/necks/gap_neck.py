@@ -1,4 +1,4 @@
-"""Global-average-pooling neck of MTL (SPEC section 2)."""
+"""Global-average-pooling neck of MTL (paper Sec. 3, "Results")."""
 
 from typing import Optional
 
