@@ -1,7 +1,10 @@
 """Command-line entry points of the phantom (used by ``tools/``)."""
 
 import argparse
-from typing import List, Optional
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Dict, List, Optional
 
 from mmengine.logging import print_log
 
@@ -11,8 +14,26 @@ from .raw import LAYOUTS, make_phantom_raw
 __all__ = ['make_phantom_main', 'phantom_figure_main']
 
 
+def _duplicate_report(manifest: Dict) -> str:
+    """One line on the duplicate ground truth of a written folder."""
+    if 'duplicate_pairs' not in manifest:  # udiat: one exact pair
+        return f'duplicate groups: {manifest["exact_duplicates"]}'
+    pairs = manifest['duplicate_pairs']
+    kinds = Counter(p['kind'] for p in pairs)
+    adjacent = sum(p['level'] == 'same_lesion' for p in pairs)
+    return (
+        f'duplicate pairs: {len(pairs) - adjacent} same frame, {adjacent} '
+        f'same lesion ({", ".join(f"{k} {n}" for k, n in kinds.items())}); '
+        f'{len(manifest["conflicts"])} conflict groups; '
+        f'{len(manifest["text_traps"])} text traps; '
+        f'{len(manifest["marked"])} of {len(manifest["files"])} images '
+        f'with calipers or text'
+    )
+
+
 def make_phantom_main(argv: Optional[List[str]] = None) -> int:
-    """``make_phantom.py OUT --layout {busi,udiat} [--num N] [--seed S]``.
+    """``make_phantom.py OUT --layout {busi,udiat} [--num N] [--seed S]
+    [--csv] [--manifest FILE]``.
 
     Returns:
         int: 0 on success. A bad ``OUT`` or ``--num`` exits with status 1
@@ -34,22 +55,35 @@ def make_phantom_main(argv: Optional[List[str]] = None) -> int:
         type=int,
         default=None,
         help='rendered cases (default 60 for busi, 40 for udiat); BUSI adds '
-        '5 duplicate files on top',
+        'its duplicate kinds on top (25 files at 60)',
     )
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
         '--csv', action='store_true', help='udiat: also write DatasetB.csv'
     )
+    parser.add_argument(
+        '--manifest',
+        metavar='FILE',
+        help='also write the manifest (files, labels, duplicate pairs with '
+        'their true transforms, text traps, marked images) as JSON',
+    )
     args = parser.parse_args(argv)
+    if args.manifest and Path(args.manifest).exists():
+        parser.exit(
+            1, f'{parser.prog}: error: {args.manifest} already exists\n'
+        )
     try:
         manifest = make_phantom_raw(
             args.out, args.layout, args.num, args.seed, write_csv=args.csv
         )
     except (FileExistsError, ValueError) as err:
         parser.exit(1, f'{parser.prog}: error: {err}\n')
-    dups = manifest['exact_duplicates'] + manifest.get('near_duplicates', [])
+    if args.manifest:
+        with open(args.manifest, 'w') as f:
+            json.dump(manifest, f, indent=1)
     print_log(
-        f'converter input: {manifest["root"]}; duplicate groups: {dups}',
+        f'converter input: {manifest["root"]}; {_duplicate_report(manifest)}'
+        + (f'; manifest: {args.manifest}' if args.manifest else ''),
         logger='current',
     )
     return 0

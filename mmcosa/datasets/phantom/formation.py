@@ -15,15 +15,22 @@
    does not depend on the lesion.
 """
 
+from typing import Callable, Optional, Tuple
+
 import cv2
 import numpy as np
 
 from .anatomy import F32, TissueMaps
 
+# a source of standard normal float32 fields: shape (H, W) -> array
+NoiseSource = Callable[[Tuple[int, int]], np.ndarray]
+
 __all__ = ['form_image']
 
 
-def _envelope(rng: np.random.Generator, maps: TissueMaps) -> np.ndarray:
+def _envelope(
+    rng: np.random.Generator, maps: TissueMaps, noise: NoiseSource
+) -> np.ndarray:
     """Speckle envelope of the scatterer field, ``(H, W)`` float32."""
     h, w = maps.db.shape
     amp = (10 ** (maps.db / 20)).astype(F32)
@@ -37,8 +44,8 @@ def _envelope(rng: np.random.Generator, maps: TissueMaps) -> np.ndarray:
     n_looks = int(rng.choice([1, 2, 2, 3, 3, 4]))
     power = np.zeros((h, w), F32)
     for _ in range(n_looks):
-        re = amp * rng.standard_normal((h, w), dtype=F32) + maps.spec
-        im = amp * rng.standard_normal((h, w), dtype=F32)
+        re = amp * noise((h, w)) + maps.spec
+        im = amp * noise((h, w))
         for s_lat, weight in ((s_lat0, 1 - wz), (s_lat1, wz)):
             # the gain keeps the speckle level independent of the PSF size
             # (a unit-sum Gaussian scales white-noise power by
@@ -67,24 +74,38 @@ def _gain(rng: np.random.Generator, maps: TissueMaps) -> np.ndarray:
     return 10 ** ((tgc_db - att_db) / 20)
 
 
-def form_image(rng: np.random.Generator, maps: TissueMaps) -> np.ndarray:
+def form_image(
+    rng: np.random.Generator,
+    maps: TissueMaps,
+    noise: Optional[NoiseSource] = None,
+) -> np.ndarray:
     """Render the B-mode image of the tissue maps.
 
     Args:
-        rng (np.random.Generator): Random source.
+        rng (np.random.Generator): Random source of the scanner settings
+            (point-spread function, TGC, dynamic range) and, unless
+            ``noise`` is given, of the scatterer and electronic noise.
         maps (TissueMaps): Tissue maps of shape ``(H, W)``.
+        noise (callable, optional): ``noise((H, W))`` returns a standard
+            normal float32 field; called twice per look and twice
+            for the electronic noise, in a fixed order. Two frames of one
+            sweep use equal ``rng`` states (the same settings) and partly
+            correlated ``noise`` (:mod:`.sweep`). Defaults to
+            ``rng.standard_normal``.
 
     Returns:
         np.ndarray: Grey image ``(H, W)``, uint8.
     """
+    if noise is None:
+
+        def noise(shape: Tuple[int, int]) -> np.ndarray:
+            return rng.standard_normal(shape, dtype=F32)
+
     h, w = maps.db.shape
-    env = _envelope(rng, maps) * _gain(rng, maps)
+    env = _envelope(rng, maps, noise) * _gain(rng, maps)
     noise_level = 10 ** (rng.uniform(-30, -22) / 20)
-    noise = noise_level * np.sqrt(
-        rng.standard_normal((h, w), dtype=F32) ** 2
-        + rng.standard_normal((h, w), dtype=F32) ** 2
-    )
-    env += noise * (1 + 1.5 * np.arange(h, dtype=F32)[:, None] / h)
+    electronic = noise_level * np.sqrt(noise((h, w)) ** 2 + noise((h, w)) ** 2)
+    env += electronic * (1 + 1.5 * np.arange(h, dtype=F32)[:, None] / h)
 
     ldb = 20 * np.log10(env + 1e-9)
     ref = np.percentile(ldb, 99.5) + rng.uniform(-2, 2)

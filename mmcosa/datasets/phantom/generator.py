@@ -4,6 +4,8 @@ Entry points:
 
 - :func:`render_case` draws one case from a random generator (used by the
   RAW-layout writers, which need the individual lesion masks);
+  :func:`render_scene` is its first half (tissue maps and lesion masks,
+  before image formation);
 - :func:`generate_sample` is the deterministic ``(seed, index) -> sample``
   map behind :class:`~.BUSPhantomDataset`;
 - :func:`label_of_index` gives the label of a pool index.
@@ -15,7 +17,7 @@ from typing import Dict, List, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
-from .anatomy import tissue_maps
+from .anatomy import TissueMaps, tissue_maps
 from .formation import form_image
 from .lesion import Lesion, add_lesion, lesion_look, make_lesion
 
@@ -24,6 +26,7 @@ __all__ = [
     'generate_sample',
     'label_of_index',
     'render_case',
+    'render_scene',
     'to_hw',
 ]
 
@@ -88,7 +91,7 @@ def render_case(
     num_lesions: int = 1,
     p_atypical: float = 0.15,
 ) -> Tuple[np.ndarray, List[np.ndarray], List[Dict]]:
-    """Render one case.
+    """Render one case: :func:`render_scene`, then :func:`~.form_image`.
 
     Args:
         rng (np.random.Generator): Random source.
@@ -104,6 +107,41 @@ def render_case(
         uint8, one binary ``(H, W)`` uint8 mask per lesion (none for a
         normal case) and one dict per lesion (``kind`` and which feature
         groups look malignant).
+    """
+    maps, masks, meta = render_scene(rng, label, size, num_lesions, p_atypical)
+    return form_image(rng, maps), masks, meta
+
+
+def render_scene(
+    rng: np.random.Generator,
+    label: Union[int, str],
+    size: Tuple[int, int] = (256, 256),
+    num_lesions: int = 1,
+    p_atypical: float = 0.15,
+    lesion_scale: float = 1.0,
+) -> Tuple[TissueMaps, List[np.ndarray], List[Dict]]:
+    """Draw the anatomy and lesions of one case, before image formation.
+
+    :func:`render_case` forms the image of the scene at once; the sweep
+    writer (:mod:`.sweep`) forms several frames of one scene instead, the
+    sector writer (:func:`~.busi_kinds.sector_pair`) a wider field.
+
+    Args:
+        rng (np.random.Generator): Random source.
+        label (int | str): 0 / 'benign', 1 / 'malignant' or 2 / 'normal'.
+        size (tuple): ``(H, W)``.
+        num_lesions (int): Number of lesions of a tumour case (ignored for
+            normal cases).
+        p_atypical (float): Probability that a lesion shows some features
+            of the other class.
+        lesion_scale (float): Size of the lesions (and normal structures)
+            relative to the width, 1 for a case of the usual field of view
+            (a wider field shows them smaller).
+
+    Returns:
+        tuple: ``(maps, masks, meta)``: the :class:`~.TissueMaps` of shape
+        ``(H, W)``, one binary ``(H, W)`` uint8 mask per lesion (none for
+        a normal case) and one dict per lesion.
     """
     name = CLASS_NAMES[label] if not isinstance(label, str) else label
     if name not in CLASS_NAMES:
@@ -121,7 +159,7 @@ def render_case(
                 (h, w),
                 dict.fromkeys(('shape', 'margin'), False),
                 (0.2, 0.6),
-                scale=rng.uniform(0.3, 0.6),
+                scale=rng.uniform(0.3, 0.6) * lesion_scale,
             )
             add_lesion(maps, rng, les, normal=True)
     else:
@@ -134,7 +172,7 @@ def render_case(
             look = lesion_look(rng, name == 'malignant', p_atypical)
             cyst = not any(look.values()) and rng.random() < 0.25
             les: Lesion = make_lesion(
-                rng, (h, w), look, depth, avoid if i else None
+                rng, (h, w), look, depth, avoid if i else None, lesion_scale
             )
             add_lesion(maps, rng, les, cyst=cyst)
             avoid |= cv2.dilate(les.mask, kernel)
@@ -145,7 +183,7 @@ def render_case(
                     **{f'{k}_suspicious': v for k, v in look.items()},
                 )
             )
-    return form_image(rng, maps), masks, meta
+    return maps, masks, meta
 
 
 def generate_sample(
