@@ -1,3 +1,5 @@
+from mmcosa.visualization import draw_overlay, margin_ring
+
 from .crossval import fold_config, load_fold_results, run_crossval, run_fold
 from .crossval_summary import mean_roc, summarise_folds, write_summary_md
 from .crossval_table import build_comparison, load_summary, method_label
@@ -15,7 +17,6 @@ from .inference import (
     inference_model,
     init_model,
 )
-from .overlay import draw_overlay, margin_ring
 from .prediction import BUSPrediction
 from .roc_plot import plot_roc
 

@@ -19,9 +19,10 @@ import torch
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
+from mmcosa.visualization import draw_overlay
+
 from .image_io import ImageReadError
 from .inference import collect_inputs, inference_model
-from .overlay import draw_overlay
 
 __all__ = ['CSV_FIELDS', 'prepare_out_dir', 'run_inference']
 

@@ -9,6 +9,7 @@ Call graph::
       ├─ model.test_step(batch)                 SegDataSample
       └─ BUSPrediction: mask (H, W) at the original size, class
          probabilities, predicted label, COSA region maps (3, H, W)
+         (the sample's pred_sem_seg, pred_score, pred_label, pred_regions)
 """
 
 import os.path as osp
@@ -17,7 +18,6 @@ from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import is_model_wrapper
@@ -30,8 +30,6 @@ from .image_io import list_images, read_image, to_bgr
 from .prediction import BUSPrediction
 
 __all__ = [
-    'region_modules',
-    'regions_to_original',
     'build_inference_pipeline',
     'collect_inputs',
     'inference_model',
@@ -245,34 +243,6 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
     return model.module if is_model_wrapper(model) else model
 
 
-def region_modules(model: torch.nn.Module) -> list:
-    """Sub-modules that keep COSA region maps (``last_regions``)."""
-    return [m for m in model.modules() if hasattr(m, 'last_regions')]
-
-
-def regions_to_original(regions: torch.Tensor, meta: dict) -> np.ndarray:
-    """Bring COSA region maps of one image to its original size.
-
-    Args:
-        regions (Tensor): ``(3, H, W)`` maps at the model input size.
-        meta (dict): The sample's metainfo (``ori_shape``, padding, flip).
-
-    Returns:
-        np.ndarray: ``(3, H0, W0)`` float maps, cropped of padding, undone
-        flip, nearest-resized to ``ori_shape``.
-    """
-    pad = meta.get('img_padding_size', meta.get('padding_size', [0] * 4))
-    left, right, top, bottom = [int(p) for p in pad]
-    h, w = regions.shape[-2:]
-    regions = regions[:, top : h - bottom, left : w - right].float()
-    if meta.get('flip', False):
-        dim = 2 if meta.get('flip_direction') == 'horizontal' else 1
-        regions = regions.flip(dims=(dim,))
-    size = tuple(int(s) for s in meta['ori_shape'][:2])
-    regions = F.interpolate(regions[None], size=size, mode='nearest')[0]
-    return regions.cpu().numpy()
-
-
 def _classes(model: torch.nn.Module, num: int) -> tuple:
     meta = getattr(model, 'dataset_meta', None) or {}
     classes = tuple(meta.get('cls_classes', _DEFAULT_CLASSES))
@@ -292,9 +262,6 @@ def _predict_one(
     grayscale: bool,
 ) -> BUSPrediction:
     inner = _unwrap(model)
-    holders = region_modules(inner)
-    for module in holders:
-        module.last_regions = None
     img = img_bgr[..., 0].copy() if grayscale else img_bgr
     h, w = img_bgr.shape[:2]
     results = dict(
@@ -316,12 +283,8 @@ def _predict_one(
             if 'pred_label' in sample
             else int(np.argmax(probs))
         )
-    for module in holders:
-        if module.last_regions is not None:
-            regions = regions_to_original(
-                module.last_regions[0], sample.metainfo
-            )
-            break
+    if 'pred_regions' in sample:
+        regions = sample.pred_regions.data.float().cpu().numpy()
     return BUSPrediction(
         img_path=img_path,
         image=np.ascontiguousarray(img_bgr[..., ::-1]),

@@ -5,6 +5,8 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from mmcosa.visualization import region_margin
+
 __all__ = ['BUSPrediction']
 
 
@@ -22,8 +24,8 @@ class BUSPrediction:
         classes (tuple[str]): Names of the image classes, index = label.
         pred_label (int | None): Predicted class label.
         regions (np.ndarray | None): ``(3, H, W)`` float COSA region maps
-            (background X, tumour Y, margin Z) when the model has a COSA
-            neck, else None.
+            (background X, tumour Y, margin Z; the prediction's
+            ``pred_regions``) when the model has a COSA neck, else None.
     """
 
     img_path: Optional[str]
@@ -59,4 +61,4 @@ class BUSPrediction:
     @property
     def margin(self) -> Optional[np.ndarray]:
         """``(H, W)`` bool COSA margin ring, None without a COSA neck."""
-        return None if self.regions is None else self.regions[2] > 0.5
+        return None if self.regions is None else region_margin(self.regions)

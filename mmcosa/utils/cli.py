@@ -120,8 +120,9 @@ def parse_test_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--out',
         type=str,
-        help='directory to save the predictions (masks as PNG, class '
-        'scores as CSV) for offline evaluation',
+        help='directory to save the predictions (masks and, for COSA '
+        'models, region maps as PNG, class scores as CSV) for offline '
+        'evaluation; see PredictionDumpHook',
     )
     parser.add_argument(
         '--show', action='store_true', help='show prediction results'

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from mmengine.dataset import pseudo_collate
 from PIL import Image
 
 from mmcosa.apis import (
@@ -107,3 +108,29 @@ def test_inference_pipeline_adds_resize_and_drops_loading(tiny_model):
         type(t).__name__ for t in build_inference_pipeline(cfg).transforms
     ]
     assert names == ['Resize', 'PackBUSInputs']
+
+
+def test_region_maps_are_the_predictions_pred_regions(tiny_model):
+    model = tiny_model[0]
+    img = np.random.default_rng(1).integers(0, 255, (50, 70, 3), np.uint8)
+    pred = inference_model(model, img)
+    data = dict(img=img[..., ::-1].copy(), ori_shape=(50, 70))
+    data['img_shape'] = data['ori_shape']
+    batch = pseudo_collate([build_inference_pipeline(model.cfg)(data)])
+    with torch.no_grad():
+        sample = model.test_step(batch)[0]
+    np.testing.assert_array_equal(
+        pred.regions, sample.pred_regions.data.numpy()
+    )
+    np.testing.assert_array_equal(pred.margin, pred.regions[2] > 0.5)
+
+
+def test_model_without_cosa_has_no_region_maps(tiny_model):
+    _, config, _ = tiny_model
+    gap = init_model(
+        config,
+        cfg_options={'model.cls_neck': dict(_delete_=True, type='GAPNeck')},
+    )
+    pred = inference_model(gap, np.zeros((40, 30), np.uint8))
+    assert pred.regions is None and pred.margin is None
+    assert pred.probs.shape == (2,)

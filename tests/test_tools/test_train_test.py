@@ -8,13 +8,16 @@ import signal
 import subprocess
 import time
 
+import numpy as np
 import pytest
 import torch
 from mmengine.runner import load_checkpoint
 from mmengine.runner.checkpoint import _load_checkpoint
+from PIL import Image
 
 import mmcosa  # noqa: F401  (torch>=2.6 checkpoint loading)
 
+from ..test_apis.tiny_mtl import save_random_checkpoint, write_tiny_mtl_config
 from ..tiny_job import (
     PYTHON,
     REPO,
@@ -65,6 +68,25 @@ def test_train_then_test(tiny_job):
     rows = open(osp.join(out, 'predictions.csv')).read().splitlines()
     assert rows[0].startswith('file') and len(rows) == 9
     assert len(glob.glob(osp.join(show, '**', '*.png'), recursive=True)) == 8
+    # A model without a COSA neck has no region maps to write.
+    assert not osp.exists(osp.join(out, 'regions'))
+
+
+def test_test_out_writes_the_cosa_regions(tmp_path):
+    config = write_tiny_mtl_config(str(tmp_path / 'tiny_mtl.py'))
+    ckpt = save_random_checkpoint(config, str(tmp_path / 'tiny.pth'))
+    out, work = tmp_path / 'out', tmp_path / 'work'
+    cmd = [PYTHON, TEST, config, ckpt, '--work-dir', str(work)]
+    run(cmd + ['--out', str(out)])
+    masks = sorted(os.listdir(out / 'masks'))
+    assert len(masks) == 2 and sorted(os.listdir(out / 'regions')) == masks
+    for name in masks:
+        labels = np.array(Image.open(out / 'regions' / name))
+        mask = np.array(Image.open(out / 'masks' / name))
+        assert labels.shape == mask.shape == (64, 64)
+        assert set(np.unique(labels)) <= {0, 1, 2}
+    # BUSVisualizationHook drew the same predictions (pred_regions).
+    assert len(os.listdir(work / 'vis' / 'test_0')) == 2
 
 
 def test_amp_on_cpu_is_a_clear_error(tiny_job):

@@ -12,8 +12,7 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
-from mmcosa.apis.inference import region_modules, regions_to_original
-from mmcosa.apis.overlay import draw_overlay
+from mmcosa.visualization import draw_overlay, region_margin
 
 __all__ = ['BUSVisualizationHook']
 
@@ -28,8 +27,10 @@ class BUSVisualizationHook(Hook):
     set (the same images each time, so training progress can be watched)
     are drawn like ``tools/infer.py`` draws them, plus the ground-truth
     contour (green) and the true class: predicted contour (red), COSA margin
-    ring (yellow; the neck's own ring when the model has a COSA neck, else
-    computed from the mask), predicted class and malignancy probability.
+    ring (yellow; the neck's own ring, read from the prediction's
+    ``pred_regions``, when the model has a COSA neck, else computed from the
+    mask), predicted class and malignancy probability. Everything drawn is
+    read from the outputs; the hook reads no model state.
 
     Each drawing is written to ``out_dir`` as ``<mode>_<iter>/<name>.png``
     (``<iter>``: training iterations done, 0 in a test-only run; the hook
@@ -133,20 +134,13 @@ class BUSVisualizationHook(Hook):
             if is_model_wrapper(runner.model)
             else runner.model
         )
-        holders = [
-            m for m in region_modules(model) if m.last_regions is not None
-        ]
-        regions = holders[0].last_regions if holders else None
         classes = self._classes(runner, model, mode)
         inputs = (data_batch or {}).get('inputs', None)
         for idx, sample in enumerate(outputs):
             if self._drawn >= self.num_images:
                 break
-            batch_regions = None
-            if regions is not None and regions.shape[0] == len(outputs):
-                batch_regions = regions[idx]
             drawing = self.draw_sample(
-                sample, self._input(inputs, idx), batch_regions, classes
+                sample, self._input(inputs, idx), classes
             )
             name = self._name(sample, mode)
             self._save(runner, drawing, name, mode)
@@ -184,18 +178,17 @@ class BUSVisualizationHook(Hook):
     def draw_sample(
         sample,
         img_tensor: Optional[torch.Tensor] = None,
-        regions: Optional[torch.Tensor] = None,
         classes: Sequence[str] = _DEFAULT_CLASSES,
     ) -> np.ndarray:
         """Draw one packed prediction at its original size.
 
         Args:
             sample (SegDataSample): Prediction with ``pred_sem_seg`` and
-                optionally ``gt_sem_seg``, ``pred_score``, ``gt_label``.
+                optionally ``gt_sem_seg``, ``pred_score``, ``gt_label`` and
+                ``pred_regions`` ``(3, H, W)`` (the COSA maps at the
+                original size; the margin ring is drawn from them).
             img_tensor (Tensor, optional): The ``(C, H, W)`` network input
                 (BGR, as loaded), used when ``img_path`` is not a file.
-            regions (Tensor, optional): ``(3, h, w)`` COSA maps at the input
-                size.
             classes (Sequence[str]): Image class names.
 
         Returns:
@@ -227,11 +220,8 @@ class BUSVisualizationHook(Hook):
                 interpolation=cv2.INTER_NEAREST,
             )
         margin = None
-        if regions is not None:
-            maps = regions_to_original(
-                regions, dict(sample.metainfo, ori_shape=image.shape)
-            )
-            margin = maps[2] > 0.5
+        if 'pred_regions' in sample:
+            margin = region_margin(sample.pred_regions.data, image.shape[:2])
         pred_class = malignancy = gt_class = None
         if 'pred_score' in sample:
             score = sample.pred_score.detach().float().cpu().numpy()

@@ -12,6 +12,8 @@ from mmengine.logging import print_log
 from mmseg.registry import HOOKS
 from PIL import Image
 
+from mmcosa.visualization import region_labels
+
 __all__ = ['PredictionDumpHook']
 
 
@@ -19,12 +21,24 @@ __all__ = ['PredictionDumpHook']
 class PredictionDumpHook(Hook):
     """Write every test prediction to ``out_dir``.
 
-    Writes ``masks/<stem>.png`` (the predicted mask at the original size,
-    uint8 values {0, 1}, the encoding of the prepared data sets) when the
-    model predicts masks, and one ``predictions.csv`` with the file name,
-    the predicted class and the class scores when it predicts a label.
-    Works in distributed runs: each rank writes its masks, rank 0 writes the
-    CSV after gathering the rows.
+    The folder it fills::
+
+        out_dir/
+        ├── masks/<stem>.png      predicted mask at the original size,
+        │                         uint8 {0, 1} (the prepared data's
+        │                         encoding), when the model predicts masks
+        ├── regions/<stem>.png    COSA regions at the original size, uint8
+        │                         0 background, 1 tumour, 2 margin, when
+        │                         the model has a COSA neck (the
+        │                         prediction's ``pred_regions``)
+        └── predictions.csv       file name, tumour pixels, predicted
+                                  class and class scores
+
+    ``regions/`` holds the maps the classifier pooled over (the argmax of
+    ``pred_regions``, see :func:`mmcosa.visualization.region_labels`; with
+    slide inference or TTA, where the maps are means, the region covering
+    most of each pixel). Works in distributed runs: each rank writes its
+    PNGs, rank 0 writes the CSV after gathering the rows.
 
     Args:
         out_dir (str): Output directory. Created if missing.
@@ -70,6 +84,13 @@ class PredictionDumpHook(Hook):
                     osp.join(self.out_dir, 'masks', f'{stem}.png')
                 )
                 row['tumour_px'] = int((mask > 0).sum())
+            if 'pred_regions' in sample:
+                folder = osp.join(self.out_dir, 'regions')
+                os.makedirs(folder, exist_ok=True)
+                labels = region_labels(sample.pred_regions.data)
+                Image.fromarray(labels, mode='L').save(
+                    osp.join(folder, f'{stem}.png')
+                )
             if 'pred_score' in sample:
                 scores = sample.pred_score.detach().cpu().float().numpy()
                 row['pred_label'] = int(sample.pred_label.item())

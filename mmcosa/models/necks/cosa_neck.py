@@ -1,6 +1,6 @@
-"""Context-Oriented Self-Attention neck of MTL-COSA (SPEC section 3)."""
+"""Context-Oriented Self-Attention neck of MTL-COSA (paper Sec. 2.2)."""
 
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -27,7 +27,7 @@ class COSANeck(BaseModule):
 
     Call graph::
 
-        forward(C5 (N, C, h, w), seg_logits (N, K, H, W))
+        forward(C5 (N, C, h, w), seg_logits (N, K, H, W), return_regions)
           ├─ split_regions(seg_logits)  no grad -> X, Y, Z (N, 3, H, W)
           │    mask = argmax == tumour; edge = Sobel(mask) != 0
           │    Z = dilate5x5(edge); Y = mask - Z; X = 1 - Y - Z
@@ -35,6 +35,7 @@ class COSANeck(BaseModule):
           ├─ S_r = attention_r(r * C5, C5, r)  for r in x, y, z
           ├─ P_r = GAP(S_r)                     -> F (N, 3, C)
           └─ fuse(F)                            -> FW (N, C)
+                                        (FW, X Y Z) with return_regions
 
     The split is batched on the input's device (comparisons and two
     convolutions, no Python loop over images, no host copy) and carries no
@@ -43,6 +44,11 @@ class COSANeck(BaseModule):
     in the tumour, half in the background. The image border is padded by
     replication, so a tumour touching the border has no margin there. An
     empty mask gives X = 1 everywhere.
+
+    The neck keeps nothing of a call: the region maps are returned when
+    asked for (``return_regions=True``), which is how
+    :class:`MultiTaskEncoderDecoder` puts them in each prediction as
+    ``pred_regions``.
 
     Args:
         in_channels (int): Channels C of C5. Defaults to 2048.
@@ -64,10 +70,11 @@ class COSANeck(BaseModule):
         init_cfg (dict, optional): mmengine init config.
 
     Attributes:
-        last_regions (Tensor | None): X, Y, Z of the last call, (N, 3, H,
-            W), detached, for visualisation.
-        last_region_grid (Tensor | None): The same on the C5 grid.
+        returns_regions (bool): True: ``forward`` can return the region
+            maps (the segmentor asks for them at prediction).
     """
+
+    returns_regions = True
 
     def __init__(
         self,
@@ -133,8 +140,6 @@ class COSANeck(BaseModule):
             torch.ones(1, 1, dilation_size, dilation_size),
             persistent=False,
         )
-        self.last_regions: Optional[Tensor] = None
-        self.last_region_grid: Optional[Tensor] = None
         self._warned_batch_one = False
 
     @torch.no_grad()
@@ -197,20 +202,26 @@ class COSANeck(BaseModule):
             regions, size=size, mode='bilinear', align_corners=False
         )
 
-    def forward(self, feat: Tensor, seg_logits: Tensor) -> Tensor:
+    def forward(
+        self, feat: Tensor, seg_logits: Tensor, return_regions: bool = False
+    ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """Compute the fused regional feature vector FW.
 
         Args:
             feat (Tensor): C5, shape (N, C, h, w).
             seg_logits (Tensor): Segmentation logits (N, K, H, W) at input
                 resolution; only their argmax is used (no gradient).
+            return_regions (bool): Also return the region maps. Defaults
+                to False.
 
         Returns:
-            Tensor: FW of shape (N, C).
+            Tensor | tuple[Tensor, Tensor]: FW of shape (N, C); with
+            ``return_regions`` the pair ``(FW, regions)``, ``regions``
+            being X, Y, Z of :meth:`split_regions`, (N, 3, H, W) at the
+            size of ``seg_logits``, without gradient.
         """
         regions = self.split_regions(seg_logits)
         grid = self.resize_regions(regions, feat.shape[2:]).to(feat.dtype)
-        self.last_regions, self.last_region_grid = regions, grid
         pooled = []
         for idx, attention in enumerate(self.attentions):
             weight = grid[:, idx : idx + 1]
@@ -218,8 +229,10 @@ class COSANeck(BaseModule):
             pooled.append(attended.mean(dim=(2, 3)))
         stacked = torch.stack(pooled, dim=1)  # F: (N, 3, C)
         if self.fusion == 'weighted_sum':
-            return self.fuse(stacked.unsqueeze(-1)).flatten(1)
-        return self._fuse_conv(stacked.flatten(1)[..., None, None])
+            fused = self.fuse(stacked.unsqueeze(-1)).flatten(1)
+        else:
+            fused = self._fuse_conv(stacked.flatten(1)[..., None, None])
+        return (fused, regions) if return_regions else fused
 
     def _fuse_conv(self, x: Tensor) -> Tensor:
         """RMTL fusion of (N, 3C, 1, 1) to (N, C).

@@ -3,6 +3,7 @@
 from typing import List
 
 import torch
+from mmengine.structures import PixelData
 from mmseg.models.segmentors import SegTTAModel
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
@@ -19,6 +20,13 @@ class MultiTaskTTAModel(SegTTAModel):
     its ``pred_score`` would be that of one view only (STACK item 8). Here
     ``pred_score`` (K,) is the mean over the views and ``pred_label``
     (1,) its argmax. Without class predictions it is ``SegTTAModel``.
+
+    The COSA region maps ``pred_regions`` (3, H, W), when the views carry
+    them, are the mean of the views' maps: each view's maps are already
+    at the original size and flipped back, so they are aligned, and the
+    mean is taken like that of the masks' softmax. Where the views agree
+    the maps stay binary; elsewhere they are fractions that still sum to
+    1 (drawings show the margin where Z > 0.5: in over half the views).
     """
 
     def merge_preds(self, data_samples_list: List[SampleList]) -> SampleList:
@@ -42,6 +50,11 @@ class MultiTaskTTAModel(SegTTAModel):
                     pred_label=score.argmax(dim=0, keepdim=True),
                 )
             )
+            if 'pred_regions' in views[0]:
+                maps = torch.stack([v.pred_regions.data for v in views])
+                result.set_data(
+                    dict(pred_regions=PixelData(data=maps.mean(0)))
+                )
             if 'gt_label' in views[0]:
                 result.set_data(dict(gt_label=views[0].gt_label))
         return merged

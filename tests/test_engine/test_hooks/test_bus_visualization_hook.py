@@ -10,11 +10,11 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
-from mmcosa.apis.overlay import MARGIN_COLOUR, margin_ring
 from mmcosa.engine import BUSVisualizationHook
+from mmcosa.visualization import MARGIN_COLOUR, margin_ring
 
 
-def _sample(idx=0, size=32):
+def _sample(idx=0, size=32, regions=True):
     mask = torch.zeros(1, size, size, dtype=torch.long)
     mask[:, 8:24, 8:24] = 1
     sample = SegDataSample(
@@ -29,6 +29,8 @@ def _sample(idx=0, size=32):
     sample.pred_score = torch.tensor([0.3, 0.7])
     sample.pred_label = torch.tensor([1])
     sample.gt_label = torch.tensor([0])
+    if regions:
+        sample.pred_regions = PixelData(data=_regions(size))
     return sample
 
 
@@ -42,17 +44,9 @@ def _regions(size=32):
     )
 
 
-class _Neck(torch.nn.Module):
-    def __init__(self, regions):
-        super().__init__()
-        self.last_regions = regions
-
-
 def test_draw_sample_from_input_tensor():
     img = torch.full((3, 32, 32), 100, dtype=torch.uint8)
-    drawing = BUSVisualizationHook.draw_sample(
-        _sample(), img, _regions()[None][0]
-    )
+    drawing = BUSVisualizationHook.draw_sample(_sample(), img)
     # enlarged x8 to 256, plus the text strip on top
     assert drawing.shape[1:] == (256, 3) and drawing.shape[0] > 256
     body = drawing[drawing.shape[0] - 256 :]
@@ -62,12 +56,28 @@ def test_draw_sample_from_input_tensor():
     assert tuple(body[128, 128]) == (100, 100, 100)  # tumour inside
 
 
+def test_draw_sample_reads_the_margin_from_pred_regions():
+    # A margin unlike the ring of the mask: only a block in a corner.
+    sample = _sample(regions=False)
+    regions = torch.zeros(3, 32, 32)
+    regions[0] = 1
+    regions[0, :4, :4], regions[2, :4, :4] = 0, 1
+    sample.pred_regions = PixelData(data=regions)
+    img = torch.full((3, 32, 32), 100, dtype=torch.uint8)
+    body = BUSVisualizationHook.draw_sample(sample, img)[-256:]
+    expected = 100 * 0.6 + np.array(MARGIN_COLOUR) * 0.4
+    np.testing.assert_allclose(body[10, 10], expected, atol=1)
+    assert tuple(body[52, 128]) == (100, 100, 100)  # no ring of the mask
+    # Without pred_regions (no COSA neck), the ring comes from the mask.
+    body = BUSVisualizationHook.draw_sample(_sample(regions=False), img)
+    np.testing.assert_allclose(body[-256:][52, 128], expected, atol=1)
+
+
 def test_hook_draws_first_images_into_work_dir_and_backends(tmp_path):
-    regions = _regions()[None].repeat(3, 1, 1, 1)
     runner = SimpleNamespace(
         work_dir=str(tmp_path),
         iter=7,
-        model=_Neck(regions),
+        model=torch.nn.Module(),
         visualizer=MagicMock(),
         val_dataloader=SimpleNamespace(
             dataset=SimpleNamespace(
@@ -114,7 +124,7 @@ class _TestOnlyRunner(SimpleNamespace):
 def test_hook_in_a_test_only_run_builds_no_training(tmp_path):
     runner = _TestOnlyRunner(
         work_dir=str(tmp_path),
-        model=_Neck(_regions()[None]),
+        model=torch.nn.Module(),
         visualizer=MagicMock(),
         test_dataloader=SimpleNamespace(dataset=SimpleNamespace(metainfo={})),
     )

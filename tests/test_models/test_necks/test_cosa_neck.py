@@ -96,11 +96,27 @@ def test_output_shapes_and_region_maps(fusion, batch, size):
     neck = COSANeck(in_channels=32, fusion=fusion).eval()
     h, w = size
     grid = (-(-h // 32), -(-w // 32))
+    feat, logits = torch.randn(batch, 32, *grid), torch.randn(batch, 2, h, w)
     with torch.no_grad():
-        out = neck(torch.randn(batch, 32, *grid), torch.randn(batch, 2, h, w))
+        out = neck(feat, logits)
+        again, regions = neck(feat, logits, return_regions=True)
     assert out.shape == (batch, 32)
-    assert neck.last_regions.shape == (batch, 3, h, w)
-    assert neck.last_region_grid.shape == (batch, 3, *grid)
+    # The region maps are returned at the logits' size, and asking for
+    # them changes nothing of the feature vector.
+    assert torch.equal(again, out)
+    assert regions.shape == (batch, 3, h, w) and not regions.requires_grad
+    assert torch.equal(regions, neck.split_regions(logits))
+    assert neck.resize_regions(regions, grid).shape == (batch, 3, *grid)
+
+
+def test_a_call_leaves_no_state_on_the_neck():
+    neck = COSANeck(in_channels=16).eval()
+    before = dict(vars(neck))
+    with torch.no_grad():
+        neck(torch.randn(2, 16, 2, 2), torch.randn(2, 2, 64, 64), True)
+    assert vars(neck).keys() == before.keys()
+    assert all(vars(neck)[k] is v for k, v in before.items())
+    assert COSANeck.returns_regions is True
 
 
 def test_no_gradient_through_the_mask():

@@ -1,10 +1,12 @@
 import copy
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config, ConfigDict
 from mmengine.optim import OptimWrapper
+from mmseg.models.utils import resize
 from mmseg.registry import MODELS
 
 from ..conftest import tiny_model_cfg
@@ -77,10 +79,14 @@ def test_classification_loss_does_not_reach_the_decoder(build_tiny, samples):
 def test_predict_fields(build_tiny, samples, batch, size):
     model = build_tiny().eval()
     h, w = size
+    inputs = torch.randn(batch, 3, h, w)
     with torch.no_grad():
-        results = model.predict(
-            torch.randn(batch, 3, h, w), samples(batch, h, w)
-        )
+        results = model.predict(inputs, samples(batch, h, w))
+        raw = model(inputs, mode='tensor')[0]
+    # The neck splits the decoder's logits brought to the input size.
+    expected = model.cls_neck.split_regions(
+        resize(raw, size=(h, w), mode='bilinear', align_corners=False)
+    )
     assert len(results) == batch
     for result in results:
         assert result.pred_sem_seg.data.shape == (1, h, w)
@@ -91,8 +97,81 @@ def test_predict_fields(build_tiny, samples, batch, size):
         assert result.pred_label.shape == (1,)
         assert result.pred_label.item() == result.pred_score.argmax().item()
         assert result.gt_label.shape == (1,)
-    # The COSA region maps stay reachable for visualisation.
-    assert model.cls_neck.last_regions.shape == (batch, 3, h, w)
+    # The COSA region maps travel in each prediction, at the original
+    # size (here the input size: no padding, no resize).
+    for idx, result in enumerate(results):
+        assert result.pred_regions.data.shape == (3, h, w)
+        assert torch.equal(result.pred_regions.data, expected[idx])
+        assert torch.equal(
+            result.pred_regions.data.sum(dim=0), torch.ones(h, w)
+        )
+
+
+def _square_logits(h, w, top, bottom, left, right):
+    mask = torch.zeros(1, h, w)
+    mask[:, top : bottom + 1, left : right + 1] = 1
+    return torch.stack([1 - mask, mask], dim=1) * 4 - 2
+
+
+def test_pred_regions_undo_padding_and_flip_at_the_original_size(
+    build_tiny, samples
+):
+    model = build_tiny().eval()
+    logits = _square_logits(64, 64, 10, 29, 8, 27)
+    model.decode_head.forward = lambda feats: logits
+    data = samples(1, 64, 64)
+    # 48 x 40 of image, padded right by 24 and at the bottom by 16,
+    # flipped, from an original of twice the size.
+    data[0].set_metainfo(
+        dict(
+            ori_shape=(96, 80),
+            img_shape=(48, 40),
+            padding_size=[0, 24, 0, 16],
+            flip=True,
+            flip_direction='horizontal',
+        )
+    )
+    with torch.no_grad():
+        result = model.predict(torch.randn(1, 3, 64, 64), data)[0]
+    maps = model.cls_neck.split_regions(logits)[0].numpy()
+    maps = maps[:, :48, :40][:, :, ::-1]  # crop, flip back
+    expected = maps.repeat(2, axis=1).repeat(2, axis=2)  # nearest x2
+    np.testing.assert_array_equal(result.pred_regions.data.numpy(), expected)
+    # The tumour (cols 8-27 of the flipped input) lands at cols 12-31 of
+    # the image, 24-63 of the original, the margin ring around it.
+    tumour = result.pred_regions.data[1].numpy()
+    assert tumour[40, 30:58].all() and not tumour[40, :20].any()
+    assert result.pred_regions.data[2, 40, 22:28].all()
+
+
+@pytest.mark.parametrize('mode', ['whole', 'slide'])
+def test_region_output_changes_no_prediction(build_tiny, samples, mode):
+    model = build_tiny().eval()
+    if mode == 'slide':
+        model.test_cfg = ConfigDict(
+            mode='slide', crop_size=(64, 64), stride=(48, 48)
+        )
+    inputs = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        with_maps = model.predict(inputs, samples(2, 96, 96))
+        model.cls_neck.returns_regions = False  # the neck keeps its maps
+        assert not model.with_regions
+        without = model.predict(inputs, samples(2, 96, 96))
+    for a, b in zip(with_maps, without):
+        assert 'pred_regions' in a and 'pred_regions' not in b
+        assert torch.equal(a.seg_logits.data, b.seg_logits.data)
+        assert torch.equal(a.pred_sem_seg.data, b.pred_sem_seg.data)
+        assert torch.equal(a.pred_score, b.pred_score)
+        assert torch.equal(a.pred_label, b.pred_label)
+
+
+@pytest.mark.parametrize('neck', ['GAPNeck', 'SANeck', None])
+def test_models_without_cosa_have_no_pred_regions(build_tiny, samples, neck):
+    model = build_tiny(neck).eval()
+    assert not model.with_regions
+    with torch.no_grad():
+        result = model.predict(torch.randn(1, 3, 64, 64), samples(1, 64, 64))
+    assert 'pred_regions' not in result[0]
 
 
 def test_predict_without_data_samples(build_tiny):
@@ -101,6 +180,11 @@ def test_predict_without_data_samples(build_tiny):
         results = model.predict(torch.randn(2, 3, 64, 64))
     assert results[1].pred_score.shape == (2,)
     assert results[1].pred_sem_seg.data.shape == (1, 64, 64)
+    cosa = build_tiny().eval()
+    with torch.no_grad():
+        results = cosa.predict(torch.randn(2, 3, 64, 48))
+    # Like seg_logits, at the input size without data samples.
+    assert results[1].pred_regions.data.shape == (3, 64, 48)
 
 
 @pytest.mark.parametrize('batch', [1, 3])
@@ -130,10 +214,24 @@ def test_slide_inference_averages_crop_scores(build_tiny, samples):
             for y in (0, 32)
             for x in (0, 48, 64)
         ]
+        # Region maps: the mean of the crops' maps at each pixel.
+        maps = torch.zeros(2, 3, 96, 128)
+        count = torch.zeros(1, 1, 96, 128)
+        for y in (0, 32):
+            for x in (0, 48, 64):
+                crop = inputs[:, :, y : y + 64, x : x + 64]
+                crop_maps = model.cls_neck.split_regions(
+                    model(crop, mode='tensor')[0]
+                )
+                maps[:, :, y : y + 64, x : x + 64] += crop_maps
+                count[:, :, y : y + 64, x : x + 64] += 1
     expected = torch.stack(crop_scores).mean(dim=0)
     got = torch.stack([r.pred_score for r in results])
     assert torch.allclose(got, expected, atol=1e-6)
     assert results[0].pred_sem_seg.data.shape == (1, 96, 128)
+    regions = torch.stack([r.pred_regions.data for r in results])
+    assert torch.allclose(regions, maps / count, atol=1e-6)
+    assert torch.allclose(regions.sum(dim=1), torch.ones(2, 96, 128))
 
 
 def test_without_classification_branch_is_a_plain_segmentor(

@@ -3,8 +3,12 @@
 import numpy as np
 import pytest
 
-from mmcosa.apis import draw_overlay, margin_ring
-from mmcosa.apis.overlay import MARGIN_COLOUR, PRED_COLOUR
+from mmcosa.visualization import (
+    MARGIN_COLOUR,
+    PRED_COLOUR,
+    draw_overlay,
+    margin_ring,
+)
 
 
 def _square(size=64, lo=20, hi=40):
