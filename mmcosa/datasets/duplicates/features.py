@@ -255,11 +255,19 @@ def _keypoints(
 ):
     """SIFT away from overlays; (points (K, 2) original px, RootSIFT)."""
     h, w = gray.shape
+    # shrink large images to keypoint_side; enlarge small ones (thumbnails,
+    # test images) to half of it so they still give enough keypoints
     k_scale = min(1.0, p.keypoint_side / max(h, w))
+    k_scale = max(k_scale, p.keypoint_side / 2 / max(h, w))
     size = (max(8, round(w * k_scale)), max(8, round(h * k_scale)))
     if k_scale < 1.0:
         gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
         overlay = _shrink_mask(overlay, size)
+    elif k_scale > 1.0:
+        gray = cv2.resize(gray, size, interpolation=cv2.INTER_CUBIC)
+        overlay = cv2.resize(
+            overlay.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST
+        ).astype(bool)
     # no keypoint whose patch reaches burnt-in text or calipers: keep the
     # ones farther from any overlay pixel than their own size
     free = (overlay == 0).astype(np.uint8)
