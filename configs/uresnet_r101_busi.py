@@ -2,79 +2,13 @@
 # U-shaped decoder, a plain mmseg EncoderDecoder without classification
 # branch, trained on L_seg alone. The paper's row (5-fold CV means, %):
 #   segmentation   TPR 77.09  FPR 33.34  mIoU 82.27  DSC 77.63  AER 56.25
-#
-# Train / test one fold (prepare data/busi first, see the README):
-#   python tools/train.py configs/uresnet_r101_busi.py
-#   python tools/test.py configs/uresnet_r101_busi.py \
-#       work_dirs/uresnet_r101_busi/epoch_100.pth
-# 5-fold cross-validation:
-#   python tools/crossval.py configs/uresnet_r101_busi.py --folds 5 \
-#       --work-dir work_dirs/uresnet_r101_busi_cv
-#
-# Inherited (one level): the runtime, BUSI 256x256 pipelines with the
-# paper's augmentation and batch 12 (_base_/datasets/busi.py), and the
-# paper's schedule (Adam 1e-4, betas (0.9, 0.99), weight decay 5e-4,
-# 100 epochs, lr x 0.1 every 20 epochs; _base_/schedules/adam_100e.py).
 _base_ = [
-    './_base_/default_runtime.py',
+    './_base_/models/uresnet_r101.py',
     './_base_/datasets/busi.py',
     './_base_/schedules/adam_100e.py',
+    './_base_/default_runtime.py',
 ]
-
-crop_size = (256, 256)
-norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],  # ImageNet statistics, RGB order
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=crop_size,
-)
-model = dict(
-    type='EncoderDecoder',
-    data_preprocessor=data_preprocessor,
-    # ResNet-101 in torchvision's layout returning C1 (stem, stride 2, 64
-    # channels) to C5 (layer4, stride 32, 2048 channels).
-    backbone=dict(
-        type='ResNetWithStem',
-        depth=101,
-        norm_cfg=norm_cfg,
-        # ImageNet weights for users who can fetch them. Offline:
-        #   --cfg-options model.backbone.init_cfg=None   (from scratch)
-        #   --cfg-options model.backbone.init_cfg.checkpoint=/path/r101.pth
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101'),
-    ),
-    # U-shaped decoder (SPEC section 2): U4..U1 with skips to C4..C1, then
-    # a 3x3 conv to 2 classes and a bilinear x2 to the input size.
-    decode_head=dict(
-        type='UResNetHead',
-        in_channels=[64, 256, 512, 1024, 2048],  # C1..C5
-        in_index=[0, 1, 2, 3, 4],
-        channels=64,  # U1 width
-        num_classes=2,  # background, tumour
-        upsample='bilinear',  # not stated in the paper; or 'deconv'
-        dropout_ratio=0.0,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        # single task: weight 1
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0
-        ),
-    ),
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'),
-)
-# tools/test.py --tta averages the masks over views.
-tta_model = dict(type='SegTTAModel')
 
 # Segmentation metrics only (no class prediction).
 val_evaluator = [dict(type='BUSSegMetric')]
 test_evaluator = val_evaluator
-
-# Draws the first validation images (prediction, margin ring, class and
-# malignancy probability over the ground truth) at every evaluation into
-# <work_dir>/vis/ and the vis backends; mmseg's SegVisualizationHook draws
-# nothing on sets this small. tools/test.py --show-dir draws every image.
-custom_hooks = [dict(type='BUSVisualizationHook', num_images=4)]

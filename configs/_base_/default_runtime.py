@@ -11,7 +11,6 @@ vis_backends = [dict(type='LocalVisBackend')]
 visualizer = dict(
     type='SegLocalVisualizer', vis_backends=vis_backends, name='visualizer'
 )
-log_processor = dict(by_epoch=True)
 log_level = 'INFO'
 load_from = None
 resume = False
@@ -19,5 +18,5 @@ resume = False
 # cross-validation) start from the same weights and data order.
 # On a GPU, bit-identical runs also need deterministic=True (slower).
 randomness = dict(seed=0)
-
-tta_model = dict(type='SegTTAModel')
+# Set elsewhere: tta_model by each model base (the wrapper that fits its
+# outputs), log_processor by each schedule (by epoch or by iteration).

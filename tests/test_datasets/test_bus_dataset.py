@@ -161,7 +161,7 @@ def test_seg_configs(name, prepared, request):
     assert loader.batch_size == 12
     assert cfg.val_evaluator == [
         dict(type='BUSSegMetric'),
-        dict(type='BUSClsMetric'),
+        dict(type='BUSClsMetric', positive_class='benign'),
     ]
     labels = labels_of(root)
     ds = DATASETS.build(loader.dataset)
@@ -185,7 +185,9 @@ def test_seg_configs(name, prepared, request):
 def test_cls_configs(name, prepared, request):
     root = request.getfixturevalue(prepared)[0]
     cfg, loader = dataset_cfg(name, root)
-    assert cfg.val_evaluator == [dict(type='BUSClsMetric')]
+    assert cfg.val_evaluator == [
+        dict(type='BUSClsMetric', positive_class='benign')
+    ]
     packed = DATASETS.build(loader.dataset)[0]
     sample = packed['data_samples']
     assert type(sample).__name__ == 'DataSample'  # mmpretrain's

@@ -2,9 +2,9 @@
 #   python tools/dataset_converters/busi.py RAW data/busi
 # 5-fold cross-validation: the runner sets `fold` on every dataset below;
 # each fold tests on splits/fold_<k>_test.txt and trains on the rest.
-# Paper settings (SPEC section 4): 256x256 bilinear resize, batch 12,
-# augmentation = rotation +-5 deg, horizontal and vertical flips, Gaussian
-# and median blur (RMTL).
+# The paper's settings: 256x256 bilinear resize, batch 12, augmentation =
+# rotation +-5 deg, horizontal and vertical flips, Gaussian and median
+# blur (RMTL). UDIAT (./udiat.py) differs only in data_root and source.
 dataset_type = 'BUSDataset'
 data_root = 'data/busi'
 fold = 0
@@ -97,5 +97,17 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='BUSSegMetric'), dict(type='BUSClsMetric')]
+# Segmentation and classification metrics; the paper's tables take benign
+# as the positive class (the malignant sensitivity / specificity are
+# reported beside them).
+val_evaluator = [
+    dict(type='BUSSegMetric'),
+    dict(type='BUSClsMetric', positive_class='benign'),
+]
 test_evaluator = val_evaluator
+
+# Draws the first validation images (prediction, margin ring, class and
+# malignancy probability over the ground truth) at every evaluation into
+# <work_dir>/vis/ and the vis backends; mmseg's SegVisualizationHook draws
+# nothing on sets this small. tools/test.py --show-dir draws every image.
+custom_hooks = [dict(type='BUSVisualizationHook', num_images=4)]

@@ -1,9 +1,10 @@
-# BUSI for the single-task mmpretrain classifiers (Table 2 baselines:
-# ResNet-101, VGG-16, LeNet). Same prepared folder, folds, 256x256 bilinear
-# resize, batch and augmentation as configs/_base_/datasets/busi.py; no
-# mask is loaded and samples are packed by mmpretrain's PackInputs (image
-# + gt_label). Prepare the data with
-#   python tools/dataset_converters/busi.py RAW data/busi
+# BUSI for the single-task mmpretrain classifiers (the paper's ResNet-101,
+# VGG-16 and LeNet baselines): the prepared folder, folds, 256x256 bilinear
+# resize, batch and augmentation of ./busi.py, but no mask is loaded and
+# samples are packed by mmpretrain's PackInputs (image + gt_label). It does
+# not inherit ./busi.py: a classifier must not get its segmentation
+# test-time augmentation (tta_pipeline) or visualization hook, and a config
+# cannot drop a key it inherits. UDIAT: ./udiat_cls.py.
 dataset_type = 'BUSDataset'
 data_root = 'data/busi'
 fold = 0
@@ -68,5 +69,6 @@ val_dataloader = dict(
     ),
 )
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='BUSClsMetric')]
+# Benign is the positive class, as in the paper's tables.
+val_evaluator = [dict(type='BUSClsMetric', positive_class='benign')]
 test_evaluator = val_evaluator

@@ -1,13 +1,14 @@
-# BUSI + UDIAT trained together, tested on each (RMTL's protocol, SPEC
-# section 5). Prepare both folders with the same number of folds:
+# BUSI + UDIAT trained together, tested on each (RMTL's protocol).
+# Prepare both folders with the same number of folds:
 #   python tools/dataset_converters/busi.py RAW_BUSI data/busi
 #   python tools/dataset_converters/udiat.py RAW_UDIAT data/udiat
 # Fold k trains on the concatenation of both fold-k training splits
 # (mmengine's ConcatDataset). tools/crossval.py tests fold k of each data
 # set on its own (`test_dataloaders`: one result per data set);
 # tools/train.py validates and tools/test.py tests on both test folds
-# pooled (`val_dataloader`, `test_dataloader`). Pipelines, batch size and
-# evaluators are BUSI's (_base_/datasets/busi.py; UDIAT's are the same).
+# pooled (`val_dataloader`, `test_dataloader`). Pipelines, batch size,
+# evaluators and the visualization hook are BUSI's (./busi.py; UDIAT's are
+# the same).
 _base_ = ['./busi.py']
 
 busi_root = 'data/busi'

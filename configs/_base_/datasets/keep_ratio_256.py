@@ -7,16 +7,7 @@
 #
 # Every name here starts with keep_ratio_, so this file can sit beside a
 # full config in `_base_`; a config switches to it by naming the pipelines
-# (docs/en/shortcut_audit.md, "Aspect-preserving resize"):
-#   _base_ = ['./mtl_cosa_r101_busi.py',
-#             './_base_/datasets/keep_ratio_256.py']
-#   train_dataloader = dict(
-#       dataset=dict(pipeline=_base_.keep_ratio_train_pipeline))
-#   val_dataloader = dict(
-#       dataset=dict(pipeline=_base_.keep_ratio_test_pipeline))
-#   test_dataloader = val_dataloader
-#   test_pipeline = _base_.keep_ratio_test_pipeline
-#   tta_pipeline = _base_.keep_ratio_tta_pipeline
+# (docs/en/shortcut_audit.md, "Aspect-preserving resize", has the recipe).
 #
 # PadToSize records the padding (padding_size) and PackBUSInputs carries
 # it, so tools/test.py, the metrics and mmcosa.apis.inference_model crop

@@ -1,101 +1,10 @@
 # UDIAT Dataset B (Yap et al. 2018), benign + malignant, prepared by
 #   python tools/dataset_converters/udiat.py RAW data/udiat
-# 5-fold cross-validation: the runner sets `fold` on every dataset below;
-# each fold tests on splits/fold_<k>_test.txt and trains on the rest.
-# Paper settings (SPEC section 4): 256x256 bilinear resize, batch 12,
-# augmentation = rotation +-5 deg, horizontal and vertical flips, Gaussian
-# and median blur (RMTL).
-dataset_type = 'BUSDataset'
-data_root = 'data/udiat'
-fold = 0
-img_scale = (256, 256)  # (w, h)
+# Everything else (folds, pipelines, batch, metrics) is BUSI's; source:
+# a folder whose meta.json names another data set is refused.
+_base_ = ['./busi.py']
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(
-        type='Resize',
-        scale=img_scale,
-        keep_ratio=False,
-        interpolation='bilinear',
-    ),
-    # Rotated-in corners are black image and background mask.
-    dict(type='RandomRotate', prob=0.5, degree=5, pad_val=0, seg_pad_val=0),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomFlip', prob=0.5, direction='vertical'),
-    dict(
-        type='RandomGaussianBlur',
-        prob=0.5,
-        kernel_size=(3, 7),
-        sigma=(0.1, 2.0),
-    ),
-    dict(type='RandomMedianBlur', prob=0.5, kernel_size=(3, 5)),
-    dict(type='PackBUSInputs'),
-]
-# Ground truth is loaded after the resize, so metrics are computed on the
-# original image size (predictions are resized back).
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='Resize',
-        scale=img_scale,
-        keep_ratio=False,
-        interpolation='bilinear',
-    ),
-    dict(type='LoadAnnotations'),
-    dict(type='PackBUSInputs'),
-]
-# Test-time augmentation (tools/test.py --tta): identity and flips.
-tta_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='TestTimeAug',
-        transforms=[
-            [
-                dict(
-                    type='Resize',
-                    scale=img_scale,
-                    keep_ratio=False,
-                    interpolation='bilinear',
-                )
-            ],
-            [
-                dict(type='RandomFlip', prob=0.0, direction='horizontal'),
-                dict(type='RandomFlip', prob=1.0, direction='horizontal'),
-            ],
-            [dict(type='LoadAnnotations')],
-            [dict(type='PackBUSInputs')],
-        ],
-    ),
-]
-train_dataloader = dict(
-    batch_size=12,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        source='UDIAT',  # meta.json of another data set is refused
-        fold=fold,
-        split='train',
-        pipeline=train_pipeline,
-    ),
-)
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        source='UDIAT',  # meta.json of another data set is refused
-        fold=fold,
-        split='test',
-        pipeline=test_pipeline,
-    ),
-)
+data_root = 'data/udiat'
+train_dataloader = dict(dataset=dict(data_root=data_root, source='UDIAT'))
+val_dataloader = dict(dataset=dict(data_root=data_root, source='UDIAT'))
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='BUSSegMetric'), dict(type='BUSClsMetric')]
-test_evaluator = val_evaluator

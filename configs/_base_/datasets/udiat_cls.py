@@ -1,72 +1,9 @@
-# UDIAT Dataset B for the single-task mmpretrain classifiers (Table 2 baselines:
-# ResNet-101, VGG-16, LeNet). Same prepared folder, folds, 256x256 bilinear
-# resize, batch and augmentation as configs/_base_/datasets/udiat.py; no
-# mask is loaded and samples are packed by mmpretrain's PackInputs (image
-# + gt_label). Prepare the data with
+# UDIAT Dataset B for the single-task mmpretrain classifiers: BUSI's
+# (./busi_cls.py) on the folder prepared by
 #   python tools/dataset_converters/udiat.py RAW data/udiat
-dataset_type = 'BUSDataset'
-data_root = 'data/udiat'
-fold = 0
-img_scale = (256, 256)  # (w, h)
+_base_ = ['./busi_cls.py']
 
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='Resize',
-        scale=img_scale,
-        keep_ratio=False,
-        interpolation='bilinear',
-    ),
-    dict(type='RandomRotate', prob=0.5, degree=5, pad_val=0, seg_pad_val=0),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='RandomFlip', prob=0.5, direction='vertical'),
-    dict(
-        type='RandomGaussianBlur',
-        prob=0.5,
-        kernel_size=(3, 7),
-        sigma=(0.1, 2.0),
-    ),
-    dict(type='RandomMedianBlur', prob=0.5, kernel_size=(3, 5)),
-    dict(type='mmpretrain.PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(
-        type='Resize',
-        scale=img_scale,
-        keep_ratio=False,
-        interpolation='bilinear',
-    ),
-    dict(type='mmpretrain.PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=12,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        source='UDIAT',  # meta.json of another data set is refused
-        fold=fold,
-        split='train',
-        pipeline=train_pipeline,
-    ),
-)
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        source='UDIAT',  # meta.json of another data set is refused
-        fold=fold,
-        split='test',
-        pipeline=test_pipeline,
-    ),
-)
+data_root = 'data/udiat'
+train_dataloader = dict(dataset=dict(data_root=data_root, source='UDIAT'))
+val_dataloader = dict(dataset=dict(data_root=data_root, source='UDIAT'))
 test_dataloader = val_dataloader
-val_evaluator = [dict(type='BUSClsMetric')]
-test_evaluator = val_evaluator

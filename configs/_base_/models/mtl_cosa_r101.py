@@ -1,59 +1,34 @@
-# MTL-COSA (Xu et al., ISBI 2022): U-ResNet-101 segmentation branch plus the
+# MTL-COSA (Xu et al., ISBI 2022): UResNet-101 (./uresnet_r101.py) plus the
 # COSA classification branch, trained on alpha * L_seg + beta * L_cls.
 # alpha / beta are the loss_weight of decode_head.loss_decode / of
 # cls_head.loss_cls (paper: 0.8 / 0.2; RMTL's re-run: 0.9 / 0.1).
-norm_cfg = dict(type='BN', requires_grad=True)
-data_preprocessor = dict(
-    type='SegDataPreProcessor',
-    mean=[123.675, 116.28, 103.53],  # ImageNet, RGB order
-    std=[58.395, 57.12, 57.375],
-    bgr_to_rgb=True,
-    pad_val=0,
-    seg_pad_val=255,
-    size=(256, 256),
-)
+_base_ = ['./uresnet_r101.py']
+
 model = dict(
     type='MultiTaskEncoderDecoder',
-    data_preprocessor=data_preprocessor,
-    backbone=dict(
-        type='ResNetWithStem',
-        depth=101,
-        norm_cfg=norm_cfg,
-        # ImageNet weights for users who can fetch them. Offline:
-        #   --cfg-options model.backbone.init_cfg=None   (from scratch)
-        #   --cfg-options model.backbone.init_cfg.checkpoint=/path/r101.pth
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet101'),
-    ),
-    decode_head=dict(
-        type='UResNetHead',
-        in_channels=[64, 256, 512, 1024, 2048],  # C1..C5
-        in_index=[0, 1, 2, 3, 4],
-        channels=64,  # U1 width
-        num_classes=2,  # background, tumour
-        upsample='bilinear',  # or 'deconv'
-        dropout_ratio=0.0,
-        norm_cfg=norm_cfg,
-        align_corners=False,
-        loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=0.8
-        ),
-    ),  # alpha
+    decode_head=dict(loss_decode=dict(loss_weight=0.8)),  # alpha
+    # Background / tumour / margin maps from the argmax of the segmentation
+    # (no gradient), margin = 5x5 dilation of the Sobel contour; three
+    # two-input self-attention blocks on C5; GAP each; fuse the three
+    # 2048-vectors.
     cls_neck=dict(
         type='COSANeck',
         in_channels=2048,
         tumour_index=1,
         dilation_size=5,  # 5x5 square structuring element
-        resize_mode='area',  # region maps to the C5 grid: area/nearest/bilinear
+        resize_mode='area',  # region maps to C5: area / nearest / bilinear
+        # 'weighted_sum': the ISBI text (4 parameters); 'conv': RMTL's
+        # 6144 -> 2048 conv + BN (reproduces RMTL's parameter count).
         fusion='weighted_sum',
-    ),  # paper; 'conv' = RMTL's 6144->2048 conv+BN
+    ),
+    # Dropout 0.5 + FC(2048 -> 2).
     cls_head=dict(
         type='BUSClsHead',
         in_channels=2048,
         num_classes=2,  # benign, malignant
         dropout_ratio=0.5,
-        loss_cls=dict(type='CrossEntropyLoss', loss_weight=0.2),
-    ),  # beta
-    train_cfg=dict(),
-    test_cfg=dict(mode='whole'),
+        loss_cls=dict(type='CrossEntropyLoss', loss_weight=0.2),  # beta
+    ),
 )
+# tools/test.py --tta averages the masks and the class scores over views.
 tta_model = dict(type='MultiTaskTTAModel')

@@ -1,4 +1,4 @@
-# The paper's schedule (SPEC section 4): Adam, lr 1e-4, betas (0.9, 0.99),
+# The paper's schedule: Adam, lr 1e-4, betas (0.9, 0.99),
 # weight decay 5e-4, batch 12 (set in the dataset config), 100 epochs;
 # lr x 0.1 every 20 epochs as in RMTL. fused=True: the same arithmetic in one
 # kernel; on a 2-core CPU the update of MTL-COSA's 95 M parameters drops from
@@ -22,6 +22,7 @@ param_scheduler = [
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=100, val_interval=10)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+log_processor = dict(by_epoch=True)
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=10, log_metric_by_epoch=True),
