@@ -48,7 +48,7 @@ from .summary import ConversionSummary
 __all__ = ['write_prepared', 'SKIP_HINT']
 
 SKIP_HINT = (
-    'Fix the files named above, or re-run with --skip-bad to '
+    'Fix the file(s) named above, or re-run with --skip-bad to '
     'leave them out (they are then listed as skipped).'
 )
 

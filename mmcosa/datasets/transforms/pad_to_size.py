@@ -29,7 +29,7 @@ class PadToSize(BaseTransform):
     the key mmseg's ``BaseSegmentor.postprocess_result`` crops off before
     it resizes a prediction to ``ori_shape``; ``PackBUSInputs`` must list
     ``'padding_size'`` in its ``meta_keys`` (as
-    ``configs/_base_/datasets/busi_keep_ratio.py`` does). Without that
+    ``configs/_base_/datasets/keep_ratio_256.py`` does). Without that
     record the padded logits would be resized onto the original image and
     the mask would come back stretched.
 
