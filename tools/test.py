@@ -5,8 +5,8 @@
 
 The arguments are mmsegmentation's own plus ``--allow-partial-load`` and
 ``--trust-checkpoint``. A checkpoint that does not fit the config's model is
-refused; nothing of the training data is read. See ``mmcosa.utils.cli`` and
-docs/en/robustness.md.
+refused; nothing of the training data is read. See
+``mmcosa.cli.train_test`` and docs/en/robustness.md.
 """
 
 import os.path as osp
@@ -16,7 +16,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.utils.cli import run_test  # noqa: E402
+from mmcosa.cli.train_test import run_test  # noqa: E402
 
 if __name__ == '__main__':
     run_test()

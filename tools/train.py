@@ -4,7 +4,7 @@
 
 The arguments are mmsegmentation's own plus ``--trust-checkpoint``; config,
 data and ``--resume`` problems end with one line before training starts.
-See ``mmcosa.utils.cli`` and docs/en/robustness.md.
+See ``mmcosa.cli.train_test`` and docs/en/robustness.md.
 """
 
 import os.path as osp
@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.utils.cli import run_train  # noqa: E402
+from mmcosa.cli.train_test import run_train  # noqa: E402
 
 if __name__ == '__main__':
     run_train()

@@ -141,7 +141,7 @@ def _last_checkpoint(fold_dir: str) -> Optional[str]:
 
 def _build_runner(cfg: Config):
     """The tools' runner: checkpoints are renamed into place when whole."""
-    from mmcosa.utils.cli import build_runner
+    from mmcosa.engine.runners import build_runner
 
     return build_runner(cfg)
 

@@ -222,7 +222,7 @@ def bad_checkpoints(tmp_path):
 def test_test_refuses_files_that_are_not_checkpoints(
     tiny_job, bad_checkpoints, kind, message, capsys
 ):
-    from mmcosa.utils.cli import run_test
+    from mmcosa.cli.train_test import run_test
 
     err = _fails_in_one_line(
         run_test, [tiny_job['config'], bad_checkpoints[kind]], capsys
@@ -231,7 +231,7 @@ def test_test_refuses_files_that_are_not_checkpoints(
 
 
 def test_data_and_config_errors_come_before_the_runner(tiny_job, capsys):
-    from mmcosa.utils.cli import run_test, run_train
+    from mmcosa.cli.train_test import run_test, run_train
 
     root = tiny_job['root']
     missing = str(root / 'absent')
@@ -263,7 +263,7 @@ def test_data_and_config_errors_come_before_the_runner(tiny_job, capsys):
 
 
 def test_resume_from_a_truncated_checkpoint(tiny_job, capsys):
-    from mmcosa.utils.cli import run_train
+    from mmcosa.cli.train_test import run_train
 
     work = tiny_job['root'] / 'work'
     work.mkdir()

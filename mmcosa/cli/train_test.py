@@ -25,20 +25,22 @@ from typing import List, Optional
 from mmengine.config import Config, DictAction
 from mmengine.logging import print_log
 
-from .checkpoint_loader import (
+from mmcosa.datasets.preflight import check_data
+from mmcosa.engine.runners import build_runner
+from mmcosa.models import PretrainedWeightsError
+from mmcosa.utils.checkpoint_loader import (
     CheckpointError,
     check_checkpoint_file,
     trust_checkpoints,
 )
-from .launch import check_amp_available, setup_launcher
-from .preflight import (
+from mmcosa.utils.launch import check_amp_available, setup_launcher
+from mmcosa.utils.preflight import (
     ConfigError,
-    check_data,
     check_resume,
     check_sections,
     load_config,
 )
-from .weights import load_runner_weights
+from mmcosa.utils.weights import load_runner_weights
 
 __all__ = [
     'parse_train_args',
@@ -304,19 +306,6 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def build_runner(cfg: Config):
-    """Build the runner: ``cfg.runner_type`` if set, else mmcosa's
-    :class:`~mmcosa.engine.AtomicCheckpointRunner` (mmengine's Runner with
-    checkpoints renamed into place once complete)."""
-    if 'runner_type' not in cfg:
-        from mmcosa.engine import AtomicCheckpointRunner
-
-        return AtomicCheckpointRunner.from_cfg(cfg)
-    from mmseg.registry import RUNNERS
-
-    return RUNNERS.build(cfg)
-
-
 def _exit_with_message(err: Exception) -> None:
     """Print a user-facing error on stderr, without a trace; exit with 1.
 
@@ -335,8 +324,6 @@ def run_train(argv: Optional[List[str]] = None) -> None:
     scratch or use a local file) end the run with their message, not a
     stack trace.
     """
-    from mmcosa.models import PretrainedWeightsError
-
     args = parse_train_args(argv)
     try:
         cfg = build_train_cfg(args)
