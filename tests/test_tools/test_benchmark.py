@@ -1,5 +1,6 @@
-"""tools/benchmark.py: a tiny smoke run producing every figure, and the
-benchmark's parts on hand-made inputs (no timing is asserted)."""
+"""tools/analysis_tools/benchmark.py: a tiny smoke run producing every
+figure, and the benchmark's parts on hand-made inputs (no timing is
+asserted)."""
 
 import copy
 import json
@@ -13,7 +14,7 @@ import torch.nn.functional as F
 from mmengine.analysis import FlopAnalyzer
 
 import mmcosa  # noqa: F401  (registers the models)
-from mmcosa.benchmark import (
+from tools.analysis_tools.benchmark import (
     BenchmarkOptions,
     MemoryProbe,
     bench_cls_branch,
@@ -33,7 +34,7 @@ from mmcosa.benchmark import (
     summarise,
     time_call,
 )
-from mmcosa.benchmark.runner import _device, _pipeline_memory
+from tools.analysis_tools.benchmark.runner import _device, _pipeline_memory
 
 ROWS = ('UResNet', 'MTL', 'MTL-SA', 'MTL-COSA', 'ResNet-101 cls')
 ROW_KEYS = (
@@ -392,3 +393,33 @@ def test_report_cuda_columns(smoke):
     assert 'AMP bfloat16' in text and 'host synchronisation: yes' in text
     cosa = fake['rows']['MTL-COSA']
     assert f'{cosa["train_images_per_s"]:.1f}' in text
+
+
+def test_configs_found_from_the_checkout():
+    import os.path as osp
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert default_config_dir() == str(root / 'configs')
+    assert osp.isfile(osp.join(default_config_dir(), 'mtl_cosa_r101_busi.py'))
+
+
+@pytest.mark.parametrize(
+    'script', ['tools/analysis_tools/benchmark.py', 'tools/benchmark.py']
+)
+def test_entry_and_alias_parse_arguments(script):
+    """Both scripts start from any directory (``--help`` parses, exits 0)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    run = subprocess.run(
+        [sys.executable, str(root / script), '--help'],
+        cwd='/',
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert '--channels-last' in run.stdout

@@ -1,7 +1,10 @@
 """Benchmark of the MTL-COSA models, their region split and data pipeline.
 
-Not imported by ``import mmcosa`` (it registers nothing);
-``tools/benchmark.py`` imports it directly.
+Developer tooling, not part of the ``mmcosa`` wheel (mmseg keeps its
+benchmark under ``tools/analysis_tools/`` too): it needs a checkout, whose
+``configs/`` it reads (:func:`default_config_dir`). Run it with
+``python tools/analysis_tools/benchmark.py``; it imports ``mmcosa``, never
+the other way round.
 """
 
 from .batch import make_batch

@@ -1,4 +1,4 @@
-"""Command line of ``tools/benchmark.py``."""
+"""Command line of ``tools/analysis_tools/benchmark.py``."""
 
 import argparse
 import json

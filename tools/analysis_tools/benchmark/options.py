@@ -10,7 +10,7 @@ DEVICES = ('cpu', 'cuda')
 
 @dataclass
 class BenchmarkOptions:
-    """What ``tools/benchmark.py`` measures and how.
+    """What ``tools/analysis_tools/benchmark.py`` measures and how.
 
     Attributes:
         depth (int): ResNet depth of every model (101: the paper).

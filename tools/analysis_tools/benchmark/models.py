@@ -39,8 +39,9 @@ _BOTTLENECK_CHANNELS = [64, 256, 512, 1024, 2048]
 
 
 def default_config_dir() -> str:
-    """The ``configs/`` folder of the mmcosa source tree."""
-    return str(Path(__file__).resolve().parents[2] / 'configs')
+    """The ``configs/`` folder of the checkout this tool lives in
+    (``<repo>/tools/analysis_tools/benchmark/models.py`` -> ``<repo>``)."""
+    return str(Path(__file__).resolve().parents[3] / 'configs')
 
 
 def _channels(depth: int) -> list:
