@@ -20,6 +20,8 @@ from typing import Optional
 import cv2
 import numpy as np
 
+from mmcosa.utils.image_io import to_uint8
+
 from .hashing import dhash, pixel_digest
 
 __all__ = ['FeatureParams', 'ImageFeatures', 'extract_features', 'to_gray8']
@@ -113,7 +115,8 @@ def to_gray8(image: np.ndarray) -> np.ndarray:
 
     Args:
         image (np.ndarray): (H, W), (H, W, 3) RGB or (H, W, 4) RGBA; uint8,
-            or another numeric type scaled by its maximum.
+            or wider data brought to 8 bits by the project's one rule
+            (:func:`mmcosa.utils.image_io.to_uint8`).
 
     Returns:
         np.ndarray: uint8 of shape (H, W).
@@ -121,23 +124,14 @@ def to_gray8(image: np.ndarray) -> np.ndarray:
     if image.ndim == 3 and image.shape[2] in (3, 4):
         image = image[..., :3]
         if image.dtype != np.uint8:
-            image = _scale8(image)
+            image = to_uint8(image)
         return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
     if image.ndim != 2:
         raise ValueError(
             f'expected an image of shape (H, W), (H, W, 3) or (H, W, 4), '
             f'got {image.shape}'
         )
-    return image if image.dtype == np.uint8 else _scale8(image)
-
-
-def _scale8(image: np.ndarray) -> np.ndarray:
-    top = float(image.max()) if image.size else 0.0
-    if top <= 0:
-        return np.zeros(image.shape, np.uint8)
-    return np.clip(image.astype(np.float32) * (255.0 / top), 0, 255).astype(
-        np.uint8
-    )
+    return image if image.dtype == np.uint8 else to_uint8(image)
 
 
 def _overlay_mask(image: np.ndarray, gray: np.ndarray, p: FeatureParams):
@@ -177,7 +171,7 @@ def extract_features(
         image = image[..., :3]
     digest = pixel_digest(np.ascontiguousarray(image))
     if image.dtype != np.uint8:
-        image = _scale8(image)
+        image = to_uint8(image)
     gray = to_gray8(image)
     h, w = gray.shape
     if not keypoints:
