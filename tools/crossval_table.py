@@ -17,7 +17,7 @@ import sys
 # Run from a checkout without `pip install -e .`: sys.path holds tools/.
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmcosa.apis.crossval_table import build_comparison  # noqa: E402
+from mmcosa.evaluation.crossval import build_comparison  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -1,8 +1,6 @@
 from mmcosa.visualization import draw_overlay, margin_ring
 
 from .crossval import fold_config, load_fold_results, run_crossval, run_fold
-from .crossval_summary import mean_roc, summarise_folds, write_summary_md
-from .crossval_table import build_comparison, load_summary, method_label
 from .image_io import (
     IMAGE_EXTENSIONS,
     ImageReadError,
@@ -18,20 +16,12 @@ from .inference import (
     init_model,
 )
 from .prediction import BUSPrediction
-from .roc_plot import plot_roc
 
 __all__ = [
-    'build_comparison',
-    'load_summary',
-    'method_label',
     'fold_config',
     'load_fold_results',
     'run_crossval',
     'run_fold',
-    'mean_roc',
-    'summarise_folds',
-    'write_summary_md',
-    'plot_roc',
     'IMAGE_EXTENSIONS',
     'ImageReadError',
     'list_images',

@@ -37,7 +37,9 @@ import torch
 from mmengine.config import Config
 from mmengine.logging import print_log
 
+from mmcosa.evaluation.crossval import summarise_run, write_summary_md
 from mmcosa.utils.weights import load_runner_weights
+from mmcosa.visualization import plot_roc
 
 from .crossval_record import open_run
 from .crossval_sets import (
@@ -47,8 +49,6 @@ from .crossval_sets import (
     internal_test_sets,
     set_fold,
 )
-from .crossval_summary import summarise_run, write_summary_md
-from .roc_plot import plot_roc
 
 __all__ = ['fold_config', 'load_fold_results', 'run_crossval', 'run_fold']
 

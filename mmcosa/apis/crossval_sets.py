@@ -25,8 +25,9 @@ from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
+from mmcosa.evaluation.crossval.summary import DEFAULT_SET
+
 __all__ = [
-    'DEFAULT_SET',
     'CrossvalTestSet',
     'bus_data_roots',
     'check_num_folds',
@@ -38,8 +39,6 @@ __all__ = [
     'split_hash',
 ]
 
-#: Name of the test set of a config with one ``test_dataloader``.
-DEFAULT_SET = 'internal'
 #: Dataset types whose ``fold`` the runner sets.
 FOLD_DATASETS = ('BUSDataset', 'BUSPhantomDataset')
 _NAME = re.compile(r'^[A-Za-z0-9][A-Za-z0-9_.-]*$')

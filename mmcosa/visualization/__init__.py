@@ -1,4 +1,5 @@
-"""Drawing: what the hooks and the tools draw with.
+"""Drawing: what the hooks and the tools draw with (prediction overlays,
+COSA region maps, cross-validation ROC curves).
 
 Imports no other mmcosa subpackage, so hooks, apis and tools can all use
 it.
@@ -13,6 +14,7 @@ from .overlay import (
     margin_ring,
 )
 from .regions import REGION_LABELS, region_labels, region_margin
+from .roc import plot_roc
 
 __all__ = [
     'CLASS_COLOURS',
@@ -22,6 +24,7 @@ __all__ = [
     'REGION_LABELS',
     'draw_overlay',
     'margin_ring',
+    'plot_roc',
     'region_labels',
     'region_margin',
 ]

@@ -23,9 +23,9 @@ from mmcosa.evaluation.published_results import (
     canonical_dataset,
 )
 
-from .crossval_sets import DEFAULT_SET
-from .crossval_summary import (
+from .summary import (
     CLS_COLUMNS,
+    DEFAULT_SET,
     MALIGNANT_COLUMNS,
     SEG_COLUMNS,
     count_folds,

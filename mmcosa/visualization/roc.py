@@ -12,7 +12,7 @@ def plot_roc(roc: Dict[str, Any], out_file: str, title: str = 'ROC') -> str:
 
     Args:
         roc (dict): ``summary['roc']`` from
-            :func:`mmcosa.apis.crossval_summary.summarise_folds`:
+            :func:`mmcosa.evaluation.crossval.summarise_folds`:
             ``positive_class``, ``folds`` (``fold``, ``fpr``, ``tpr``,
             ``auc``) and ``mean`` (``fpr``, ``tpr``, ``auc_mean``,
             ``auc_std``).

@@ -12,10 +12,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .crossval_sets import DEFAULT_SET
-
 __all__ = [
     'CLS_COLUMNS',
+    'DEFAULT_SET',
     'SEG_COLUMNS',
     'SIDE_BY_SIDE_ROWS',
     'count_folds',
@@ -28,6 +27,8 @@ __all__ = [
     'write_summary_md',
 ]
 
+#: Name of the test set of a config with one ``test_dataloader``.
+DEFAULT_SET = 'internal'
 #: Paper Table 1 columns (label, summary key); IoU (tumour) added (RMTL).
 SEG_COLUMNS: Tuple[Tuple[str, str], ...] = (
     ('TPR', 'seg/TPR'),
