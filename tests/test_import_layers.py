@@ -11,7 +11,9 @@ Layers, lowest first::
   never the other way round);
 - hooks (``mmcosa/engine/hooks/``) do not import ``mmcosa.apis``: they read
   the model's outputs and draw with ``mmcosa.visualization``;
-- ``mmcosa/cli/`` is the top: nothing else in mmcosa imports it.
+- ``mmcosa/cli/`` is the top: nothing else in mmcosa imports it, and it
+  holds the entry-point logic: no other mmcosa module parses arguments
+  (imports ``argparse``).
 """
 
 import ast
@@ -108,6 +110,15 @@ def test_nothing_imports_cli():
         f'{f}:{line} imports {name}'
         for f, line, name in _edges('.')
         if _top(name) == 'mmcosa.cli' and not f.startswith('mmcosa/cli/')
+    ]
+    assert bad == []
+
+
+def test_only_cli_parses_arguments():
+    bad = [
+        f'{f}:{line} imports {name}'
+        for f, line, name in _edges('.')
+        if name.split('.')[0] == 'argparse' and not f.startswith('mmcosa/cli/')
     ]
     assert bad == []
 

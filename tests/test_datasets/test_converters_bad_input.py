@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mmcosa.cli.convert import busi_main, udiat_main
 from mmcosa.datasets.converters import (
     ConversionError,
-    busi_main,
     convert_busi,
     convert_udiat,
-    udiat_main,
 )
 
 TOOLS = Path(__file__).parents[2] / 'tools' / 'dataset_converters'

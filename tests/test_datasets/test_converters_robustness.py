@@ -21,13 +21,12 @@ from mmengine.logging import MMLogger
 from openpyxl import load_workbook
 from PIL import Image
 
+from mmcosa.cli.convert import busi_main, udiat_main
 from mmcosa.datasets.converters import (
     ConversionError,
-    busi_main,
     convert_busi,
     convert_udiat,
     staging_dir,
-    udiat_main,
 )
 from mmcosa.datasets.converters import staging as staging_mod
 from mmcosa.datasets.converters.staging import (

@@ -9,13 +9,13 @@ import shutil
 
 import pytest
 
-from mmcosa.datasets.converters import verify_cli
+from mmcosa.cli import verify as verify_cli
+from mmcosa.cli.verify import verify_main
 from mmcosa.datasets.converters.audit_duplicates import (
     DuplicateSet,
     LeakAuditError,
     folder_duplicates,
 )
-from mmcosa.datasets.converters.cli import verify_main
 from mmcosa.datasets.converters.leak_audit import audit_folds, audit_kept
 from mmcosa.datasets.converters.splits_import import (
     SplitFileError,

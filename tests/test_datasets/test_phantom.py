@@ -264,8 +264,8 @@ def test_generate_sample_argument_errors():
 
 
 def test_phantom_montage(tmp_path):
+    from mmcosa.cli.phantom import phantom_figure_main
     from mmcosa.datasets.phantom import phantom_montage
-    from mmcosa.datasets.phantom.cli import phantom_figure_main
 
     montage = phantom_montage(per_class=2, img_size=48, gap=4)
     assert montage.shape == (2 * 48 + 4, 2 * 48 + 4, 3)

@@ -13,6 +13,7 @@ from mmengine.logging import MMLogger
 from openpyxl import load_workbook
 from PIL import Image
 
+from mmcosa.cli.phantom import make_phantom_main
 from mmcosa.datasets.phantom import (
     BUSI_DIR,
     UDIAT_LEGEND,
@@ -20,7 +21,6 @@ from mmcosa.datasets.phantom import (
     make_phantom_raw,
 )
 from mmcosa.datasets.phantom import raw as raw_module
-from mmcosa.datasets.phantom.cli import make_phantom_main
 
 SMALL = ((64, 80), (72, 100))  # image heights and widths
 BUSI_NAME = re.compile(

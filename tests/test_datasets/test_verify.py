@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mmcosa.datasets.converters import verify_main, verify_prepared
+from mmcosa.cli.verify import verify_main
+from mmcosa.datasets.converters import verify_prepared
 
 TOOL = Path(__file__).parents[2] / 'tools' / 'dataset_converters' / 'verify.py'
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mmcosa.analysis import format_audit_table, run_shortcut_audit
-from mmcosa.analysis.cli import shortcut_audit_main
+from mmcosa.cli.shortcut_audit import shortcut_audit_main
 
 from ..test_apis.tiny_mtl import save_random_checkpoint, write_tiny_mtl_config
 from .tiny_shortcut import (

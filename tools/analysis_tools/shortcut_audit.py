@@ -17,7 +17,7 @@ sys.path.insert(
 )
 
 import mmcosa  # noqa: E402,F401  (registers components, applies compat)
-from mmcosa.analysis.cli import shortcut_audit_main  # noqa: E402
+from mmcosa.cli.shortcut_audit import shortcut_audit_main  # noqa: E402
 
 if __name__ == '__main__':
     sys.exit(shortcut_audit_main())

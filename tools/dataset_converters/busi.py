@@ -2,7 +2,7 @@
 
 See docs/en/dataset_prepare.md.
 
-Thin wrapper around :func:`mmcosa.datasets.converters.cli.busi_main`.
+Thin wrapper around :func:`mmcosa.cli.convert.busi_main`.
 """
 
 import os.path as osp
@@ -13,7 +13,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 )
 
-from mmcosa.datasets.converters.cli import busi_main  # noqa: E402
+from mmcosa.cli.convert import busi_main  # noqa: E402
 
 if __name__ == '__main__':
     sys.exit(busi_main())

@@ -2,7 +2,7 @@
 
 Writes phantom cases in the downloaded BUSI or UDIAT layout; see
 docs/en/phantom.md. Thin wrapper around
-:func:`mmcosa.datasets.phantom.cli.make_phantom_main`.
+:func:`mmcosa.cli.phantom.make_phantom_main`.
 """
 
 import os.path as osp
@@ -13,7 +13,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 )
 
-from mmcosa.datasets.phantom.cli import make_phantom_main  # noqa: E402
+from mmcosa.cli.phantom import make_phantom_main  # noqa: E402
 
 if __name__ == '__main__':
     sys.exit(make_phantom_main())

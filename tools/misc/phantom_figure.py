@@ -1,7 +1,7 @@
 """``python tools/misc/phantom_figure.py [docs/figures/phantom.png]``.
 
 Draws the phantom picture of docs/en/phantom.md. Thin wrapper around
-:func:`mmcosa.datasets.phantom.cli.phantom_figure_main`.
+:func:`mmcosa.cli.phantom.phantom_figure_main`.
 """
 
 import os.path as osp
@@ -12,7 +12,7 @@ sys.path.insert(
     0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 )
 
-from mmcosa.datasets.phantom.cli import phantom_figure_main  # noqa: E402
+from mmcosa.cli.phantom import phantom_figure_main  # noqa: E402
 
 if __name__ == '__main__':
     sys.exit(phantom_figure_main())

@@ -4,7 +4,6 @@ verify step that checks a prepared folder."""
 
 from ..duplicates import dhash, find_duplicate_groups, hamming_matrix
 from .busi import collect_busi, convert_busi, find_busi_root
-from .cli import busi_main, udiat_main, verify_main
 from .errors import ConversionError
 from .folds import stratified_group_folds
 from .image_io import read_binary_mask, read_image
@@ -44,7 +43,4 @@ __all__ = [
     'normalise_id',
     'read_udiat_labels',
     'verify_prepared',
-    'busi_main',
-    'udiat_main',
-    'verify_main',
 ]

@@ -8,7 +8,7 @@ members of a group, since any split of it may put them on both sides.
 
 Call graph::
 
-    verify.py OUT [--dedup MODE] [--splits-from FILE]   (verify_cli)
+    verify.py OUT [--dedup MODE] [--splits-from FILE]   (mmcosa.cli.verify)
       folder_duplicates(OUT, MODE)       links + groups by name
       folder_splits(OUT) | read_split(FILE)
       audit_folds -> FoldAudit           per fold: test image, twin, chain

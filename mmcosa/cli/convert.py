@@ -1,8 +1,9 @@
-"""Command lines of ``tools/dataset_converters/{busi,udiat,verify}.py``.
+"""Command lines of ``tools/dataset_converters/{busi,udiat}.py``.
 
-Each ``*_main`` parses ``argv``, runs the conversion or check, logs the
-result and returns the process exit code: 0 on success, 1 on bad input or
-problems found (the message names the files), 2 on bad arguments.
+Each ``*_main`` parses ``argv``, runs the conversion, logs the result and
+returns the process exit code: 0 on success, 1 on bad input (the message
+names the files), 2 on bad arguments (as ``verify.py``'s
+:func:`~mmcosa.cli.verify.verify_main`).
 Failures are logged at WARNING level: mmengine's ERROR format prefixes
 each message with the logger's own source path, which hides the message.
 """
@@ -15,12 +16,14 @@ from typing import List, Optional
 
 from mmengine.logging import print_log
 
-from .busi import convert_busi
-from .errors import ConversionError, describe_os_error
-from .udiat import convert_udiat
-from .verify_cli import run_verify
+from mmcosa.datasets.converters.busi import convert_busi
+from mmcosa.datasets.converters.errors import (
+    ConversionError,
+    describe_os_error,
+)
+from mmcosa.datasets.converters.udiat import convert_udiat
 
-__all__ = ['busi_main', 'udiat_main', 'verify_main']
+__all__ = ['busi_main', 'udiat_main']
 
 
 def _common_parser(description: str, raw_help: str) -> argparse.ArgumentParser:
@@ -151,9 +154,3 @@ def udiat_main(argv: Optional[List[str]] = None) -> int:
     )
     args = p.parse_args(argv)
     return _run(convert_udiat, args, labels=args.labels)
-
-
-def verify_main(argv: Optional[List[str]] = None) -> int:
-    """``verify.py OUT [--dedup MODE] [--splits-from FILE]``: the checks
-    and the leak audit (see :mod:`.verify_cli`); returns the exit code."""
-    return run_verify(argv)

@@ -6,8 +6,9 @@ from typing import List, Optional
 from mmengine.config import DictAction
 from mmengine.logging import print_log
 
-from .lesion_window import FILLS, WINDOW_SHAPES
-from .shortcut_audit import (
+from mmcosa.analysis import (
+    FILLS,
+    WINDOW_SHAPES,
     format_audit_table,
     run_shortcut_audit,
     write_audit_report,

@@ -1,10 +1,11 @@
 """Command line of ``tools/dataset_converters/verify.py``.
 
 ``verify.py OUT`` checks the files of a prepared folder (see
-:func:`~.verify.verify_prepared`), then audits its folds for leaks (see
-:mod:`~.leak_audit`); ``--splits-from FILE`` audits a split made
-elsewhere instead of ``OUT/splits`` (the folder is only read). Exit code:
-0 sound and leak-free, 1 problems or leaks found, 2 bad arguments.
+:func:`mmcosa.datasets.converters.verify_prepared`), then audits its folds
+for leaks (see :mod:`mmcosa.datasets.converters.leak_audit`);
+``--splits-from FILE`` audits a split made elsewhere instead of
+``OUT/splits`` (the folder is only read). Exit code: 0 sound and
+leak-free, 1 problems or leaks found, 2 bad arguments.
 """
 
 import argparse
@@ -16,22 +17,22 @@ from typing import List, Optional, Union
 
 from mmengine.logging import print_log
 
-from .audit_duplicates import (
+from mmcosa.datasets.converters.audit_duplicates import (
     AUDIT_DEDUP_MODES,
     folder_duplicates,
     recorded_dedup_mode,
 )
-from .leak_audit import (
+from mmcosa.datasets.converters.leak_audit import (
     FoldAudit,
     KeepListAudit,
     audit_folds,
     audit_kept,
     folder_splits,
 )
-from .splits_import import read_split
-from .verify import verify_prepared
+from mmcosa.datasets.converters.splits_import import read_split
+from mmcosa.datasets.converters.verify import verify_prepared
 
-__all__ = ['run_verify', 'leak_audit']
+__all__ = ['leak_audit', 'verify_main']
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +94,8 @@ def leak_audit(
         root (Path): A prepared folder.
         dedup (str): A mode of ``--dedup`` except ``none``.
         splits_from (Path, optional): A split file (see
-            :mod:`~.splits_import`); default ``root/splits``.
+            :mod:`mmcosa.datasets.converters.splits_import`); default
+            ``root/splits``.
         workers (int): Threads computing image features.
         progress (bool): Show progress bars.
 
@@ -130,8 +132,9 @@ def _leaks(report: Union[FoldAudit, KeepListAudit]) -> bool:
     return bool(report.leaks)
 
 
-def run_verify(argv: Optional[List[str]] = None) -> int:
-    """``verify.py OUT [options]``; returns the exit code."""
+def verify_main(argv: Optional[List[str]] = None) -> int:
+    """``verify.py OUT [--dedup MODE] [--splits-from FILE]``: the checks
+    and the leak audit; returns the exit code."""
     args = _parser().parse_args(argv)
     if args.workers < 1:
         _parser().error(f'--workers must be >= 1, got {args.workers}')

@@ -1,4 +1,5 @@
-"""Command-line entry points of the phantom (used by ``tools/``)."""
+"""Command lines of ``tools/dataset_converters/make_phantom.py`` and
+``tools/misc/phantom_figure.py``."""
 
 import argparse
 import json
@@ -8,8 +9,8 @@ from typing import Dict, List, Optional
 
 from mmengine.logging import print_log
 
-from .figure import phantom_montage
-from .raw import LAYOUTS, make_phantom_raw
+from mmcosa.datasets.phantom.figure import phantom_montage
+from mmcosa.datasets.phantom.raw import LAYOUTS, make_phantom_raw
 
 __all__ = ['make_phantom_main', 'phantom_figure_main']
 
