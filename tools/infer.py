@@ -4,13 +4,17 @@
 [--device cpu] [--allow-partial-load] [--trust-checkpoint]
 [--cfg-options k=v ...]``
 
-INPUT is an image file or a folder of images (any size; grey, RGB or RGBA;
-8 or 16 bits). Per image DIR gets ``<stem>_overlay.png`` and
+INPUT is an image or DICOM file or a folder of them (any size; grey, RGB
+or RGBA; 8 or 16 bits; DICOM by ``.dcm`` / ``.dicom`` or the ``DICM``
+marker, single- or multi-frame, needs pydicom). Per image, and per DICOM
+frame (stems ``<stem>_f001``, ...), DIR gets ``<stem>_overlay.png`` and
 ``<stem>_mask.png`` (0/255 at the original size), and the run gets
-``predictions.csv``. A checkpoint that does not fit the config's model is
-refused. Exit status 1, with one line on stderr, when the config,
-checkpoint, input or output folder cannot be used, or if no image could be
-processed. See ``mmcosa.apis.run_inference``.
+``predictions.csv`` with a row per image or frame; for DICOM with an
+ultrasound region in cm it holds the tumour area in mm² and the longest
+diameter in mm (docs/en/inference.md). A checkpoint that does not fit the
+config's model is refused. Exit status 1, with one line on stderr, when the
+config, checkpoint, input or output folder cannot be used, or if no image
+could be processed. See ``mmcosa.apis.run_inference``.
 """
 
 import argparse
@@ -34,7 +38,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     parser.add_argument('config', help='model config file')
     parser.add_argument('checkpoint', help='checkpoint (.pth) file')
-    parser.add_argument('input', help='an image file or a folder of images')
+    parser.add_argument(
+        'input', help='an image or DICOM file, or a folder of them'
+    )
     parser.add_argument(
         '--out-dir', required=True, help='folder for the outputs'
     )

@@ -1,39 +1,53 @@
 """Run a model over a file or folder and write what it saw.
 
-The logic behind ``tools/infer.py``. Per image it writes
-``<stem>_overlay.png`` (tumour contour, margin ring, predicted class and
-malignancy probability) and ``<stem>_mask.png`` (the binary mask at the
-original size, 0 / 255 so it can be viewed), and for the run one
-``predictions.csv``. A bad file is reported in the CSV and the log and does
-not stop the others.
+The logic behind ``tools/infer.py``. Per image, and per frame of a DICOM
+file, it writes ``<stem>_overlay.png`` (tumour contour, margin ring,
+predicted class and malignancy probability) and ``<stem>_mask.png`` (the
+binary mask at the original size, 0 / 255 so it can be viewed), and for the
+run one ``predictions.csv`` with a row per image or frame. The frames of a
+multi-frame DICOM file get stems ``<stem>_f001``, ``<stem>_f002``, ... A
+bad file is reported in the CSV and the log and does not stop the others.
+
+Files are read here (:func:`~mmcosa.apis.read_frames`) and the sizes in mm
+attached here (:func:`~mmcosa.apis.inference.attach_frame_info`), so any
+backend that predicts one BGR image
+(:func:`~mmcosa.apis.inference.make_predictor`) gets the same table.
 """
 
 import csv
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 import cv2
 import numpy as np
-import torch
 from mmengine.logging import print_log
 from mmengine.utils import ProgressBar
 
 from mmcosa.visualization import draw_overlay
 
-from .image_io import ImageReadError
-from .inference import collect_inputs, inference_model
+from .image_io import ImageReadError, InputFrame, read_frames
+from .inference import attach_frame_info, collect_inputs, make_predictor
+from .prediction import BUSPrediction
 
 __all__ = ['CSV_FIELDS', 'prepare_out_dir', 'run_inference']
 
-#: Columns of ``predictions.csv``.
+#: Columns of ``predictions.csv``. ``frame`` is the DICOM frame number
+#: (from 1; empty for other images); ``tumour_area_mm2`` and
+#: ``longest_diameter_mm`` are empty unless a DICOM ultrasound region gives
+#: the pixel size in cm, and ``size_note`` says where it came from or why
+#: it is missing.
 CSV_FIELDS = (
     'file',
+    'frame',
     'status',
     'error',
     'pred_class',
     'prob_malignant',
     'tumour_area_px',
+    'tumour_area_mm2',
+    'longest_diameter_mm',
+    'size_note',
     'height',
     'width',
     'mask',
@@ -71,8 +85,8 @@ def prepare_out_dir(out_dir: str) -> None:
         )
 
 
-def _unique_stem(path: str, used: set) -> str:
-    stem = osp.splitext(osp.basename(path))[0] or 'image'
+def _unique_stem(path: str, used: set, suffix: str = '') -> str:
+    stem = (osp.splitext(osp.basename(path))[0] or 'image') + suffix
     if stem in used:
         stem = f'{stem}_{osp.splitext(path)[1].lstrip(".") or "x"}'
     base, idx = stem, 1
@@ -90,7 +104,7 @@ def _write_png(path: str, img: np.ndarray) -> None:
 
 
 def run_inference(
-    model: torch.nn.Module,
+    model: Any,
     source: Union[str, List[str]],
     out_dir: str,
     progress: bool = True,
@@ -98,14 +112,19 @@ def run_inference(
     """Predict every image of ``source`` and write the outputs.
 
     Args:
-        model (nn.Module): Model from :func:`mmcosa.apis.init_model`.
-        source (str | list[str]): An image file, a folder, or file paths.
+        model: Model from :func:`mmcosa.apis.init_model`, or an object with
+            ``predict_bgr(img_bgr, img_path) -> BUSPrediction`` (another
+            backend; see :func:`mmcosa.apis.inference.make_predictor`).
+        source (str | list[str]): An image or DICOM file, a folder, or
+            file paths.
         out_dir (str): Output folder (created).
         progress (bool): Show a progress bar. Defaults to True.
 
     Returns:
-        list[dict]: The CSV rows, one per input file; ``status`` is
-        ``'ok'`` or ``'error'`` with the reason in ``error``.
+        list[dict]: The CSV rows, one per image and per DICOM frame;
+        ``status`` is ``'ok'`` or ``'error'`` with the reason in ``error``
+        (a file that cannot be read gets one error row; frames decoded
+        before a frame fails keep their rows).
 
     Raises:
         FileNotFoundError: If ``source`` does not exist.
@@ -119,23 +138,22 @@ def run_inference(
         else collect_inputs(source)
     )
     prepare_out_dir(out_dir)
+    predict = make_predictor(model)
     rows: List[Dict[str, object]] = []
     used: set = set()
     bar = ProgressBar(len(files)) if progress and len(files) > 1 else None
     for path in files:
-        row: Dict[str, object] = dict.fromkeys(CSV_FIELDS, '')
-        row['file'] = path
         try:
-            pred = inference_model(model, path)
-            stem = _unique_stem(path, used)
-            row.update(_save(pred, stem, out_dir))
-            row['status'] = 'ok'
+            for item in read_frames(path):
+                pred = attach_frame_info(predict(item.img_bgr, path), item)
+                rows.append(_save(pred, item, used, out_dir))
         except (ImageReadError, FileNotFoundError, OSError) as err:
-            row['status'], row['error'] = 'error', str(err)
+            row = dict.fromkeys(CSV_FIELDS, '')
+            row.update(file=path, status='error', error=str(err))
+            rows.append(row)
             if bar is not None:
                 bar.file.write('\n')  # keep the message off the bar line
             print_log(f'skipped {path}: {err}', logger='current')
-        rows.append(row)
         if bar is not None:
             bar.update()
     if bar is not None:
@@ -147,16 +165,34 @@ def run_inference(
         writer.writerows(rows)
     num_ok = sum(r['status'] == 'ok' for r in rows)
     print_log(
-        f'{num_ok} of {len(rows)} images done, {len(rows) - num_ok} '
-        f'failed; outputs in {out_dir}, table in {csv_path}',
+        f'{num_ok} of {len(rows)} images and frames done, '
+        f'{len(rows) - num_ok} failed; outputs in {out_dir}, table in '
+        f'{csv_path}',
         logger='current',
     )
     return rows
 
 
-def _save(pred, stem: str, out_dir: str) -> Dict[str, object]:
-    out: Dict[str, object] = dict(
-        height=pred.image.shape[0], width=pred.image.shape[1]
+def _format(value: Optional[float]) -> str:
+    return '' if value is None else f'{value:.2f}'
+
+
+def _save(
+    pred: BUSPrediction, item: InputFrame, used: set, out_dir: str
+) -> Dict[str, object]:
+    """Write one prediction's mask and overlay; return its CSV row."""
+    suffix = f'_f{item.frame:03d}' if item.num_frames > 1 else ''
+    stem = _unique_stem(item.path, used, suffix)
+    out: Dict[str, object] = dict.fromkeys(CSV_FIELDS, '')
+    out.update(
+        file=item.path,
+        frame='' if item.frame is None else item.frame,
+        status='ok',
+        height=pred.image.shape[0],
+        width=pred.image.shape[1],
+        tumour_area_mm2=_format(pred.tumour_area_mm2),
+        longest_diameter_mm=_format(pred.longest_diameter_mm),
+        size_note=pred.size_note,
     )
     if pred.mask is not None:
         mask_name = f'{stem}_mask.png'

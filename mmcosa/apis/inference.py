@@ -4,17 +4,27 @@ Call graph::
 
     init_model(config, checkpoint, device)      -> nn.Module (eval mode)
     inference_model(model, img | [img, ...])    -> BUSPrediction | list
-      ├─ read_image(path) / to_bgr(array)      any size, grey/RGB/RGBA
-      ├─ build_inference_pipeline(model.cfg)   test pipeline, no loading
-      ├─ model.test_step(batch)                 SegDataSample
-      └─ BUSPrediction: mask (H, W) at the original size, class
-         probabilities, predicted label, COSA region maps (3, H, W)
-         (the sample's pred_sem_seg, pred_score, pred_label, pred_regions)
+      ├─ load_inputs(img)                      [InputFrame]: any size,
+      │                                         grey/RGB/RGBA, DICOM frames
+      ├─ make_predictor(model)                 predict(img_bgr, img_path)
+      │    ├─ model.predict_bgr, if it has one (another backend)
+      │    └─ else build_inference_pipeline(model.cfg) (test pipeline, no
+      │       loading) + model.test_step(batch) -> SegDataSample
+      │       -> BUSPrediction: mask (H, W) at the original size, class
+      │       probabilities, predicted label, COSA region maps (3, H, W)
+      │       (pred_sem_seg, pred_score, pred_label, pred_regions)
+      └─ attach_frame_info(pred, frame)        DICOM frame number, pixel
+                                                size in mm, size_note
+
+Reading (files, DICOM frames, ultrasound regions) and the sizes in mm are
+done here for any backend: a model object with a
+``predict_bgr(img_bgr, img_path) -> BUSPrediction`` method is used as it
+is, and its predictions get the frame and mm fields like the PyTorch ones.
 """
 
 import os.path as osp
 from pathlib import Path
-from typing import Any, List, Optional, Sequence, Union
+from typing import Any, Callable, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -23,20 +33,25 @@ from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import is_model_wrapper
 
 from mmcosa.utils.checkpoint_loader import check_checkpoint_file
+from mmcosa.utils.lesion_size import region_pixel_size
 from mmcosa.utils.preflight import load_config
 from mmcosa.utils.weights import load_weights
 
-from .image_io import list_images, read_image, to_bgr
+from .image_io import InputFrame, list_images, read_frames, to_bgr
 from .prediction import BUSPrediction
 
 __all__ = [
+    'attach_frame_info',
     'build_inference_pipeline',
     'collect_inputs',
     'inference_model',
     'init_model',
+    'load_inputs',
+    'make_predictor',
 ]
 
 ImageInput = Union[str, Path, np.ndarray]
+Predictor = Callable[[np.ndarray, Optional[str]], BUSPrediction]
 _DEFAULT_CLASSES = ('benign', 'malignant')
 
 
@@ -218,8 +233,12 @@ def _wants_grayscale(cfg: Config) -> bool:
 def collect_inputs(source: Union[str, Path]) -> List[str]:
     """Expand an image path or a folder into a list of file paths.
 
+    Files are not opened here: a folder's PNGs, DICOMs with or without an
+    extension and stray files all come back, to be read (or reported) by
+    :func:`mmcosa.apis.read_frames`.
+
     Args:
-        source (str | Path): An image file or a folder of images.
+        source (str | Path): An image or DICOM file, or a folder of them.
 
     Returns:
         list[str]: The file, or every file in the folder (sorted).
@@ -234,7 +253,7 @@ def collect_inputs(source: Union[str, Path]) -> List[str]:
     if not osp.exists(source):
         raise FileNotFoundError(
             f'input {source!r} does not exist; pass an '
-            'image file or a folder of images.'
+            'image or DICOM file or a folder of them.'
         )
     return [source]
 
@@ -296,24 +315,119 @@ def _predict_one(
     )
 
 
+def make_predictor(model: Any) -> Predictor:
+    """The per-image prediction call of any backend.
+
+    Args:
+        model: A model from :func:`init_model`, or an object with a method
+            ``predict_bgr(img_bgr, img_path) -> BUSPrediction`` (another
+            backend, such as ONNX Runtime), which is then used as is.
+
+    Returns:
+        Callable: ``predict(img_bgr, img_path) -> BUSPrediction`` for an
+        ``(H, W, 3)`` uint8 BGR image at its original size.
+    """
+    if callable(getattr(model, 'predict_bgr', None)):
+        return model.predict_bgr
+    cfg = _unwrap(model).cfg
+    pipeline = build_inference_pipeline(cfg)
+    grayscale = _wants_grayscale(cfg)
+
+    def predict(img_bgr: np.ndarray, img_path: Optional[str]) -> BUSPrediction:
+        return _predict_one(model, pipeline, img_bgr, img_path, grayscale)
+
+    return predict
+
+
+def load_inputs(
+    imgs: Union[ImageInput, Sequence[ImageInput]], channel_order: str = 'rgb'
+) -> List[InputFrame]:
+    """Read inputs into the frames a predictor runs on.
+
+    This is the reading shared by every backend: image files, each frame of
+    a DICOM file (with its ultrasound regions), and arrays.
+
+    Args:
+        imgs (str | Path | np.ndarray | Sequence): A file, a folder, an
+            array, or a list of files / arrays.
+        channel_order (str): Channel order of colour arrays, ``'rgb'``
+            (default) or ``'bgr'``.
+
+    Returns:
+        list[InputFrame]: ``(img_bgr, frame, regions, path, num_frames)``
+        per image; a DICOM file gives one per frame.
+
+    Raises:
+        FileNotFoundError: If a path does not exist.
+        ImageReadError: At the first file that cannot be read.
+    """
+    if isinstance(imgs, (str, Path)):
+        items: list = collect_inputs(imgs)
+    elif isinstance(imgs, (list, tuple)):
+        items = list(imgs)
+    else:
+        items = [imgs]
+    frames: List[InputFrame] = []
+    for item in items:
+        if isinstance(item, np.ndarray):
+            frames.append(InputFrame(to_bgr(item, channel_order)))
+        else:
+            frames.extend(read_frames(str(item)))
+    return frames
+
+
+def attach_frame_info(pred: BUSPrediction, item: InputFrame) -> BUSPrediction:
+    """Give a prediction its source, DICOM frame and pixel size in mm.
+
+    The pixel size is that of the DICOM ultrasound region holding the
+    predicted lesion (:func:`mmcosa.utils.lesion_size.region_pixel_size`);
+    ``pred.size_note`` says where it came from or why there is none.
+
+    Args:
+        pred (BUSPrediction): A backend's prediction for ``item``.
+        item (InputFrame): The frame it was made from.
+
+    Returns:
+        BUSPrediction: ``pred``, updated in place.
+    """
+    pred.img_path, pred.frame = item.path, item.frame
+    pred.pixel_size_mm = None
+    if item.regions is None:
+        pred.size_note = (
+            'not a DICOM file' if item.path else 'an array has no pixel size'
+        )
+    elif pred.mask is None:
+        pred.size_note = 'no tumour mask (classification-only model)'
+    else:
+        pred.pixel_size_mm, pred.size_note = region_pixel_size(
+            pred.mask, item.regions
+        )
+    return pred
+
+
 def inference_model(
-    model: torch.nn.Module,
+    model: Any,
     imgs: Union[ImageInput, Sequence[ImageInput]],
     channel_order: str = 'rgb',
 ) -> Union[BUSPrediction, List[BUSPrediction]]:
     """Run a model built by :func:`init_model` on images.
 
     Args:
-        model (nn.Module): The model (``model.cfg`` holds its config).
-        imgs (str | Path | np.ndarray | Sequence): An image file, a folder
-            of images, an array (``(H, W)``, ``(H, W, 3)`` or
+        model (nn.Module): The model (``model.cfg`` holds its config), or
+            any object with ``predict_bgr`` (see :func:`make_predictor`).
+        imgs (str | Path | np.ndarray | Sequence): An image or DICOM file,
+            a folder of them, an array (``(H, W)``, ``(H, W, 3)`` or
             ``(H, W, 4)``, any size), or a list of files / arrays.
         channel_order (str): Channel order of colour *arrays*, ``'rgb'``
             (default) or ``'bgr'``. Files are decoded correctly either way.
 
     Returns:
-        BUSPrediction | list[BUSPrediction]: One prediction for a single
-        file or array; a list for a folder or a list.
+        BUSPrediction | list[BUSPrediction]: One prediction for an array or
+        a single-frame file; a list, one per frame in order, for a
+        multi-frame DICOM file; a flat list of every frame for a folder or
+        a list. DICOM predictions carry ``frame`` and, when the file's
+        ultrasound region gives it, ``pixel_size_mm`` with the sizes
+        ``tumour_area_mm2`` and ``longest_diameter_mm``.
 
     Raises:
         FileNotFoundError: If a path does not exist.
@@ -321,24 +435,13 @@ def inference_model(
             file stops the call; ``tools/infer.py`` reports each bad file
             and goes on).
     """
-    cfg = _unwrap(model).cfg
-    pipeline = build_inference_pipeline(cfg)
-    grayscale = _wants_grayscale(cfg)
     is_batch = isinstance(imgs, (list, tuple)) or (
         isinstance(imgs, (str, Path)) and osp.isdir(str(imgs))
     )
-    if isinstance(imgs, (str, Path)):
-        items: list = collect_inputs(imgs)
-    elif isinstance(imgs, (list, tuple)):
-        items = list(imgs)
-    else:
-        items = [imgs]
-    predictions = []
-    for item in items:
-        if isinstance(item, np.ndarray):
-            img, path = to_bgr(item, channel_order), None
-        else:
-            path = str(item)
-            img = read_image(path)
-        predictions.append(_predict_one(model, pipeline, img, path, grayscale))
-    return predictions if is_batch else predictions[0]
+    frames = load_inputs(imgs, channel_order)
+    predict = make_predictor(model)
+    predictions = [
+        attach_frame_info(predict(item.img_bgr, item.path), item)
+        for item in frames
+    ]
+    return predictions if is_batch or len(predictions) > 1 else predictions[0]

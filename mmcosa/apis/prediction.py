@@ -5,6 +5,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from mmcosa.utils.lesion_size import lesion_area_mm2, longest_diameter_mm
 from mmcosa.visualization import region_margin
 
 __all__ = ['BUSPrediction']
@@ -26,6 +27,14 @@ class BUSPrediction:
         regions (np.ndarray | None): ``(3, H, W)`` float COSA region maps
             (background X, tumour Y, margin Z; the prediction's
             ``pred_regions``) when the model has a COSA neck, else None.
+        frame (int | None): Frame number within a DICOM file, counted from
+            1 as DICOM does; None for other images and arrays.
+        pixel_size_mm (tuple[float] | None): ``(dy, dx)``, the size of one
+            pixel of :attr:`image` in mm, from the DICOM ultrasound region
+            that holds the lesion; None when unknown.
+        size_note (str): Where :attr:`pixel_size_mm` comes from, or why it
+            is None (not a DICOM file, no ultrasound region, units not cm,
+            lesion outside / across regions, no lesion predicted).
     """
 
     img_path: Optional[str]
@@ -35,6 +44,9 @@ class BUSPrediction:
     classes: Tuple[str, ...] = ('benign', 'malignant')
     pred_label: Optional[int] = None
     regions: Optional[np.ndarray] = field(default=None, repr=False)
+    frame: Optional[int] = None
+    pixel_size_mm: Optional[Tuple[float, float]] = None
+    size_note: str = ''
 
     @property
     def pred_class(self) -> Optional[str]:
@@ -57,6 +69,24 @@ class BUSPrediction:
     def tumour_area(self) -> Optional[int]:
         """Number of predicted tumour pixels at the original size."""
         return None if self.mask is None else int(np.count_nonzero(self.mask))
+
+    @property
+    def tumour_area_mm2(self) -> Optional[float]:
+        """Area of all tumour pixels in mm², None without a pixel size."""
+        if self.mask is None or self.pixel_size_mm is None:
+            return None
+        return lesion_area_mm2(self.mask, self.pixel_size_mm)
+
+    @property
+    def longest_diameter_mm(self) -> Optional[float]:
+        """Longest (max Feret) diameter of the largest lesion in mm.
+
+        None without a pixel size or without a predicted lesion; see
+        :func:`mmcosa.utils.lesion_size.longest_diameter_mm`.
+        """
+        if self.mask is None or self.pixel_size_mm is None:
+            return None
+        return longest_diameter_mm(self.mask, self.pixel_size_mm)
 
     @property
     def margin(self) -> Optional[np.ndarray]:

@@ -14,16 +14,7 @@ from mmcosa.apis import (
     init_model,
 )
 
-from .tiny_mtl import save_random_checkpoint, write_tiny_mtl_config
-
-
-@pytest.fixture(scope='module')
-def tiny_model(tmp_path_factory):
-    root = tmp_path_factory.mktemp('tiny_mtl')
-    config = write_tiny_mtl_config(str(root / 'tiny.py'))
-    ckpt = save_random_checkpoint(config, str(root / 'tiny.pth'))
-    torch.manual_seed(0)
-    return init_model(config, ckpt), config, ckpt
+from .tiny_mtl import write_tiny_mtl_config
 
 
 def test_init_model_loads_checkpoint(tiny_model):
