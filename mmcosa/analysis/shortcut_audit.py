@@ -42,6 +42,7 @@ from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar, mkdir_or_exist
 
 from ..apis import init_model
+from ..datasets.metainfo import BENIGN_LABEL, CLS_CLASSES, MALIGNANT_LABEL
 from ..evaluation.metrics.bus_cls_metric import BUSClsMetric
 from .audit_data import chunks, iter_audit_samples, pack_variant
 from .lesion_window import check_window_args, hide_lesion, keep_lesion
@@ -63,7 +64,10 @@ ROWS = (
     ('marks_inpainted', '(d) overlay marks inpainted'),
     ('metadata', '(e) image size only (log. reg.)'),
 )
-_CLASSES = ('benign', 'malignant')
+#: BUSClsMetric's default positive class (the paper's convention).
+_DEFAULT_POSITIVE = CLS_CLASSES[BENIGN_LABEL]
+#: Labels with a figure (normal images are left out, as in BUSClsMetric).
+_EVALUATED = (BENIGN_LABEL, MALIGNANT_LABEL)
 
 
 def _positive_label(cfg: Config, positive_class: Optional[str]) -> int:
@@ -75,20 +79,20 @@ def _positive_label(cfg: Config, positive_class: Optional[str]) -> int:
             evaluators = [evaluators]
         positive_class = next(
             (
-                e.get('positive_class', 'benign')
+                e.get('positive_class', _DEFAULT_POSITIVE)
                 for e in evaluators
                 if str(e.get('type', '')).endswith('BUSClsMetric')
             ),
-            'benign',
+            _DEFAULT_POSITIVE,
         )
-    if positive_class in (0, 1):
+    if positive_class in _EVALUATED:
         return int(positive_class)
-    if positive_class not in _CLASSES:
+    if positive_class not in CLS_CLASSES:
         raise ValueError(
-            f"positive_class must be 'benign' or 'malignant', got "
-            f'{positive_class!r}'
+            f'positive_class must be {" or ".join(map(repr, CLS_CLASSES))}, '
+            f'got {positive_class!r}'
         )
-    return _CLASSES.index(positive_class)
+    return CLS_CLASSES.index(positive_class)
 
 
 @torch.no_grad()
@@ -242,9 +246,9 @@ def run_shortcut_audit(
         checkpoint=checkpoint,
         dataset=ds_cfg.get('type'),
         fold=ds_cfg.get('fold'),
-        positive_class=_CLASSES[positive],
+        positive_class=CLS_CLASSES[positive],
         num_images=len(records),
-        num_evaluated=int(np.isin(labels, (0, 1)).sum()),
+        num_evaluated=int(np.isin(labels, _EVALUATED).sum()),
         num_empty_masks=sum(r['lesion_pixels'] == 0 for r in records),
         settings=dict(window_args, meta_folds=meta_folds, seed=seed),
         results=results,

@@ -13,6 +13,7 @@ from mmcosa.analysis import (
     run_shortcut_audit,
     write_audit_report,
 )
+from mmcosa.datasets.metainfo import CLS_CLASSES
 
 __all__ = ['shortcut_audit_main']
 
@@ -33,7 +34,7 @@ def _parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     p.add_argument('--device', default='cpu', help='e.g. cpu or cuda:0')
     p.add_argument(
         '--positive-class',
-        choices=['benign', 'malignant'],
+        choices=CLS_CLASSES,
         default=None,
         help="default: the config's BUSClsMetric setting",
     )

@@ -10,7 +10,7 @@ from typing import Callable, List, Optional, Sequence, Union
 from mmseg.datasets import BaseSegDataset
 from mmseg.registry import DATASETS
 
-from .metainfo import BUS_METAINFO
+from .metainfo import BUS_METAINFO, CLASS_NAMES
 
 __all__ = ['BUSDataset', 'KNOWN_SOURCES', 'check_source', 'read_meta']
 
@@ -185,9 +185,7 @@ class BUSDataset(BaseSegDataset):
         self.source = source
         metainfo = dict(kwargs.pop('metainfo', None) or {})
         if keep_normal:
-            metainfo.setdefault(
-                'cls_classes', ('benign', 'malignant', 'normal')
-            )
+            metainfo.setdefault('cls_classes', CLASS_NAMES)
         super().__init__(
             data_root=data_root,
             data_prefix=dict(img_path='images', seg_map_path='masks'),

@@ -8,7 +8,7 @@ from .errors import ConversionError
 from .folds import stratified_group_folds
 from .image_io import read_binary_mask, read_image
 from .prepare import write_prepared
-from .records import CLASS_NAMES, NORMAL_LABEL, CollectResult, RawSample
+from .records import CollectResult, RawSample
 from .staging import check_output_dir, staging_dir
 from .summary import ConversionSummary
 from .udiat import (
@@ -31,8 +31,6 @@ __all__ = [
     'read_binary_mask',
     'read_image',
     'write_prepared',
-    'CLASS_NAMES',
-    'NORMAL_LABEL',
     'CollectResult',
     'RawSample',
     'check_output_dir',

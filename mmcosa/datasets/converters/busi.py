@@ -22,10 +22,11 @@ import re
 from pathlib import Path
 from typing import Dict, List
 
+from ..metainfo import CLASS_NAMES, NORMAL_LABEL
 from .errors import ConversionError
 from .image_io import IMAGE_SUFFIXES, is_system_file
 from .prepare import write_prepared
-from .records import CLASS_NAMES, CollectResult, RawSample
+from .records import CollectResult, RawSample
 from .staging import check_out_outside_raw
 from .summary import ConversionSummary
 
@@ -159,7 +160,7 @@ def _collect_class(
     label = CLASS_NAMES.index(cls)
     for stem, (img,) in images.items():
         found = sorted(masks.pop(stem, []), key=_mask_order)
-        if not found and cls != 'normal':
+        if not found and label != NORMAL_LABEL:
             res.problems.append(
                 f'{img}: mask missing (expected {folder / (stem + "_mask")}'
                 f'.png beside it). Copy the mask from the original download, '
@@ -211,14 +212,14 @@ def collect_busi(raw: Path, keep_normal: bool = False) -> CollectResult:
                         f'normal/. Move the file into one of them or '
                         f'delete the folder, {_SKIP}.'
                     )
-        elif cls == 'normal' and not keep_normal:
+        elif cls == CLASS_NAMES[NORMAL_LABEL] and not keep_normal:
             n = sum(
                 1
                 for f in d.iterdir()
                 if f.suffix.lower() in IMAGE_SUFFIXES
                 and not _MASK_RE.match(f.stem)
             )
-            res.excluded['normal'] = n
+            res.excluded[cls] = n
         else:
             _collect_class(d, cls, res, names)
     return res

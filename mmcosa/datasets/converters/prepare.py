@@ -38,10 +38,11 @@ from ..duplicates import (
     hamming_matrix,
     match_features,
 )
+from ..metainfo import CLASS_NAMES, NORMAL_LABEL
 from .errors import ConversionError
 from .folds import stratified_group_folds
 from .image_io import read_binary_mask, read_image, write_image, write_mask
-from .records import CLASS_NAMES, NORMAL_LABEL, CollectResult, RawSample
+from .records import CollectResult, RawSample
 from .staging import check_output_dir, staging_dir
 from .summary import ConversionSummary
 

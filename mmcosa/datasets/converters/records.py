@@ -4,12 +4,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List
 
-__all__ = ['CLASS_NAMES', 'NORMAL_LABEL', 'RawSample', 'CollectResult']
+from ..metainfo import CLASS_NAMES
 
-#: Image classes in label order (contract: benign 0, malignant 1, normal 2).
-CLASS_NAMES = ('benign', 'malignant', 'normal')
-#: Label of normal (tumour-free) images, kept only on request.
-NORMAL_LABEL = 2
+__all__ = ['RawSample', 'CollectResult']
 
 
 @dataclass
@@ -21,7 +18,8 @@ class RawSample:
         image (Path): The raw image file.
         masks (list[Path]): Raw mask files, merged by union; empty for a
             normal image that ships without a mask.
-        label (int): 0 benign, 1 malignant, 2 normal.
+        label (int): 0 benign, 1 malignant, 2 normal (the ids of
+            :data:`mmcosa.datasets.metainfo.CLASS_NAMES`).
         diagnosis (str): Histological diagnosis when the source gives one.
     """
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Dict, List, Mapping, Optional, Sequence, Set
 
-from .records import CLASS_NAMES
+from ..metainfo import CLASS_NAMES
 
 __all__ = ['ImportedSplit', 'NameResolver', 'SplitFileError', 'read_split']
 

@@ -30,6 +30,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 from mmengine.logging import print_log
 
+from ..metainfo import CLS_CLASSES
 from .errors import ConversionError
 from .image_io import IMAGE_SUFFIXES, is_system_file
 from .prepare import write_prepared
@@ -46,7 +47,8 @@ __all__ = [
 ]
 
 _SKIP = 'or pass --skip-bad to leave it out'
-_TYPES = {'benign': 0, 'malignant': 1}
+#: UDIAT's ``Type`` column (lower-cased) and its label id.
+_TYPES = {name: label for label, name in enumerate(CLS_CLASSES)}
 _GT_SUFFIX_RE = re.compile(r'[_-]?(gt|mask)$', re.I)
 
 
@@ -229,7 +231,7 @@ def _label_sheets(raw: Path) -> List[Path]:
 
 def _describe(entry: Tuple[int, str, int, str], sheet: Path) -> str:
     label, diagnosis, row = entry[:3]
-    kind = ('Benign', 'Malignant')[label]
+    kind = CLS_CLASSES[label].capitalize()  # as the sheet spells it
     return f'{sheet.name} row {row} says {kind}/{diagnosis or "-"}'
 
 

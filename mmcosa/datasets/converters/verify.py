@@ -23,7 +23,7 @@ import numpy as np
 from mmengine.utils import ProgressBar
 from PIL import Image, UnidentifiedImageError
 
-from .records import CLASS_NAMES, NORMAL_LABEL
+from ..metainfo import CLASS_NAMES, NORMAL_LABEL
 
 __all__ = ['verify_prepared']
 

@@ -10,7 +10,6 @@
 from .dataset import BUSPhantomDataset
 from .figure import phantom_montage
 from .generator import (
-    CLASS_NAMES,
     generate_sample,
     label_of_index,
     render_case,
@@ -23,7 +22,6 @@ from .safe_output import atomic_output_dir
 __all__ = [
     'BUSI_DIR',
     'BUSPhantomDataset',
-    'CLASS_NAMES',
     'LAYOUTS',
     'UDIAT_LEGEND',
     'atomic_output_dir',

@@ -6,6 +6,7 @@ from typing import Union
 import cv2
 import numpy as np
 
+from ..metainfo import CLS_CLASSES
 from .generator import generate_sample
 
 __all__ = ['phantom_montage']
@@ -51,7 +52,7 @@ def phantom_montage(
         cv2.drawContours(
             tile, contours, -1, CONTOUR_COLORS[label], 1, cv2.LINE_AA
         )
-        text = ('benign', 'malignant')[label]
+        text = CLS_CLASSES[label]
         (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, 0.45, 1)
         cv2.rectangle(
             tile,

@@ -17,12 +17,12 @@ from typing import Dict, List, Sequence, Tuple, Union
 import cv2
 import numpy as np
 
+from ..metainfo import CLASS_NAMES, MALIGNANT_LABEL, NORMAL_LABEL
 from .anatomy import TissueMaps, tissue_maps
 from .formation import form_image
 from .lesion import Lesion, add_lesion, lesion_look, make_lesion
 
 __all__ = [
-    'CLASS_NAMES',
     'generate_sample',
     'label_of_index',
     'render_case',
@@ -30,7 +30,6 @@ __all__ = [
     'to_hw',
 ]
 
-CLASS_NAMES = ('benign', 'malignant', 'normal')
 # stream ids keep the on-the-fly data set and the RAW writers independent
 STREAM_DATASET = 0
 
@@ -148,10 +147,11 @@ def render_scene(
         raise ValueError(
             f'label must be one of {CLASS_NAMES} or 0/1/2, got {label!r}'
         )
+    label_id = CLASS_NAMES.index(name)
     h, w = size
     maps = tissue_maps(rng, h, w)
     masks, meta = [], []
-    if name == 'normal':
+    if label_id == NORMAL_LABEL:
         # hypoechoic ducts and fat lobules, so 'dark blob' != lesion
         for _ in range(rng.integers(0, 4)):
             les = make_lesion(
@@ -169,7 +169,7 @@ def render_scene(
         avoid = np.zeros((h, w), np.uint8)
         kernel = np.ones((15, 15), np.uint8)
         for i in range(num_lesions):
-            look = lesion_look(rng, name == 'malignant', p_atypical)
+            look = lesion_look(rng, label_id == MALIGNANT_LABEL, p_atypical)
             cyst = not any(look.values()) and rng.random() < 0.25
             les: Lesion = make_lesion(
                 rng, (h, w), look, depth, avoid if i else None, lesion_scale

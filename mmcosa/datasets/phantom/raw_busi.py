@@ -24,6 +24,7 @@ from typing import Dict, List, Tuple
 import numpy as np
 from PIL import Image
 
+from ..metainfo import CLASS_NAMES, CLS_CLASSES
 from .busi_kinds import (
     SAME_FRAME_KINDS,
     Frame,
@@ -36,7 +37,7 @@ from .busi_kinds import (
 )
 from .busi_truth import duplicate_truth
 from .copies import identity
-from .generator import CLASS_NAMES, render_case
+from .generator import render_case
 from .marks import (
     MIN_APART,
     TEXT_SLOTS,
@@ -171,7 +172,7 @@ def _plan(
 
     plan = {'cross_class': []}
     for k in range(kinds['cross_class']):
-        cls = ('benign', 'malignant')[k % 2]
+        cls = CLS_CLASSES[k % 2]
         plan['cross_class'].append(take(lambda s, c=cls: s[0] == c))
     for kind in ('zoom', 'resize', 'recrop', 'marks'):
         # the first copy of each kind shows a lesion (masks to transform)
@@ -315,7 +316,7 @@ def write_busi_raw(
             b = out.add(dest, copy, f'duplicate ({kind})', a)
             out.pair(a, b, kind, transform)
     for k in range(kinds['sector_crop']):
-        cls = ('benign', 'malignant')[k % 2]
+        cls = CLS_CLASSES[k % 2]
         rng = np.random.default_rng([seed, STREAM_BUSI, SECTORS, k])
         sector, crop, transform = sector_pair(
             rng, cls, size_range, p_atypical, placer
@@ -324,7 +325,7 @@ def write_busi_raw(
         b = out.add(cls, crop, 'duplicate (sector_crop)', a)
         out.pair(a, b, 'sector_crop', transform)
     for k in range(kinds['adjacent']):
-        cls = ('benign', 'malignant')[k % 2]
+        cls = CLS_CLASSES[k % 2]
         rng = np.random.default_rng([seed, STREAM_BUSI, SWEEPS, k])
         frame_a, frame_b, transform = adjacent_frames(
             rng, cls, size_range, p_atypical

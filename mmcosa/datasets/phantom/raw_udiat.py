@@ -18,6 +18,7 @@ import numpy as np
 from openpyxl import Workbook
 from PIL import Image
 
+from ..metainfo import CLS_CLASSES
 from .generator import render_case
 
 __all__ = ['UDIAT_LEGEND', 'write_udiat_raw']
@@ -154,7 +155,7 @@ def _write_case(
         path=f'original/{name}',
         mask=f'GT/{name}',
         label=int(label),
-        type=('Benign', 'Malignant')[label],
+        type=CLS_CLASSES[label].capitalize(),  # as DatasetB.xlsx spells it
         diagnosis=diagnosis,
         size=img.shape[:2],
         kind='case',

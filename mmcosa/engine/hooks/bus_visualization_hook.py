@@ -16,6 +16,9 @@ from mmcosa.visualization import draw_overlay, region_margin
 
 __all__ = ['BUSVisualizationHook']
 
+# mmcosa.datasets.metainfo.CLASS_NAMES, for samples whose model and data
+# set name no classes. Spelled here since hooks import only the registry,
+# structures and visualization; a test pins the two together.
 _DEFAULT_CLASSES = ('benign', 'malignant', 'normal')
 
 

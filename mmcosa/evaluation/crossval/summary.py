@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmcosa.datasets.metainfo import BENIGN_LABEL, CLS_CLASSES, MALIGNANT_LABEL
+
 __all__ = [
     'CLS_COLUMNS',
     'DEFAULT_SET',
@@ -69,6 +71,12 @@ SIDE_BY_SIDE_ROWS: Tuple[Tuple[str, str], ...] = (
     ('F1 (benign pos.)', 'cls_paper/F1'),
     ('AUC', 'cls_paper/AUC'),
 ) + MALIGNANT_COLUMNS
+#: Key prefix and positive label of each classification convention: the
+#: paper's (benign positive) and the clinical one (malignant positive).
+_CONVENTIONS = (
+    ('cls_paper', BENIGN_LABEL),
+    ('cls_malignant', MALIGNANT_LABEL),
+)
 #: Image counts among the side-by-side rows.
 COUNT_KEYS = ('seg/num_images', 'cls/num_samples')
 
@@ -164,7 +172,7 @@ def summarise_folds(
         flat = dict(result['metrics'])
         scores = result.get('cls_scores')
         if scores:
-            for prefix, positive in (('cls_paper', 0), ('cls_malignant', 1)):
+            for prefix, positive in _CONVENTIONS:
                 values, roc = BUSClsMetric.summarise(
                     scores['probs'],
                     scores['gt_label'],
@@ -174,7 +182,7 @@ def summarise_folds(
                 for key in ('TPR', 'FPR', 'ACC', 'PRE', 'F1', 'AUC'):
                     flat[f'{prefix}/{key}'] = values[key]
                 flat[f'{prefix}/specificity'] = 100 - values['FPR']
-                if positive == 0:
+                if positive == BENIGN_LABEL:
                     curves.append(dict(fold=result['fold'], **roc))
         for key, value in flat.items():
             if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -187,7 +195,9 @@ def summarise_folds(
     )
     if curves:
         summary['roc'] = dict(
-            positive_class='benign', folds=curves, mean=mean_roc(curves)
+            positive_class=CLS_CLASSES[BENIGN_LABEL],
+            folds=curves,
+            mean=mean_roc(curves),
         )
     return summary
 

@@ -40,12 +40,11 @@ from mmengine.utils import mkdir_or_exist
 from mmpretrain.evaluation import ConfusionMatrix
 from mmseg.registry import METRICS
 
+from mmcosa.datasets.metainfo import CLS_CLASSES, MALIGNANT_LABEL
+
 from .utils import get_field, to_numpy
 
 __all__ = ['BUSClsMetric']
-
-_DEFAULT_CLASSES = ('benign', 'malignant')
-_MALIGNANT = 1
 
 
 @METRICS.register_module()
@@ -87,13 +86,13 @@ class BUSClsMetric(BaseMetric):
     ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if isinstance(positive_class, str):
-            if positive_class not in _DEFAULT_CLASSES:
+            if positive_class not in CLS_CLASSES:
                 raise ValueError(
                     f'BUSClsMetric positive_class must be one of '
-                    f'{_DEFAULT_CLASSES} or the label 0 / 1, got '
+                    f'{CLS_CLASSES} or the label 0 / 1, got '
                     f'{positive_class!r}.'
                 )
-            self.positive_label = _DEFAULT_CLASSES.index(positive_class)
+            self.positive_label = CLS_CLASSES.index(positive_class)
         elif isinstance(positive_class, int) and not isinstance(
             positive_class, bool
         ):
@@ -113,7 +112,7 @@ class BUSClsMetric(BaseMetric):
                 f'BUSClsMetric roc_file must be a path string '
                 f'or None, got {roc_file!r}.'
             )
-        self.positive_class = _DEFAULT_CLASSES[self.positive_label]
+        self.positive_class = CLS_CLASSES[self.positive_label]
         self.roc_file = roc_file
         self.roc: Dict[str, Any] = {}
         self.scores: Dict[str, list] = {}
@@ -318,7 +317,7 @@ class BUSClsMetric(BaseMetric):
         metrics: Dict[str, float] = OrderedDict()
         if gt.size:
             main = cls.binary_metrics(pred, gt, positive)
-            malignant = cls.binary_metrics(pred, gt, _MALIGNANT)
+            malignant = cls.binary_metrics(pred, gt, MALIGNANT_LABEL)
         else:
             main = malignant = dict.fromkeys(
                 ('TPR', 'FPR', 'ACC', 'PRE', 'F1'), float('nan')
@@ -337,7 +336,7 @@ class BUSClsMetric(BaseMetric):
             tpr=roc['tpr'].tolist(),
             thresholds=roc['thresholds'].tolist(),
             auc=auc,
-            positive_class=_DEFAULT_CLASSES[positive],
+            positive_class=CLS_CLASSES[positive],
         )
         return metrics, roc_dict
 

@@ -10,7 +10,9 @@ import torch
 from mmengine.structures import PixelData
 from mmseg.structures import SegDataSample
 
+from mmcosa.datasets.metainfo import CLASS_NAMES
 from mmcosa.engine import BUSVisualizationHook
+from mmcosa.engine.hooks import bus_visualization_hook
 from mmcosa.visualization import MARGIN_COLOUR, margin_ring
 
 
@@ -149,3 +151,7 @@ def test_hook_arguments():
         BUSVisualizationHook(num_images=0)
     with pytest.raises(TypeError, match='out_dir'):
         BUSVisualizationHook(out_dir=3)
+
+
+def test_default_classes_are_the_data_sets():
+    assert bus_visualization_hook._DEFAULT_CLASSES == CLASS_NAMES
