@@ -143,8 +143,8 @@ def read_frames(path: str) -> Iterator[InputFrame]:
     """Every image a file holds: one, or each frame of a DICOM file.
 
     The file is opened (and a DICOM header checked) by the call; DICOM
-    frames are decoded one at a time as the iterator is advanced, so a
-    long cine loop is never held whole.
+    frames are decoded one at a time as the iterator is advanced (the
+    file's bytes are read whole, its decoded frames are not).
 
     Args:
         path (str): Image or DICOM file.

@@ -183,3 +183,42 @@ def test_checkpoint_and_out_dir_errors_are_one_line(
             '--allow-partial-load',
         ]
     )
+
+
+def test_infer_dicom_frames_get_rows_and_sizes_in_mm(
+    infer_tool, tiny_ckpt, tmp_path
+):
+    pytest.importorskip('pydicom')
+    from ..dicom_files import ultrasound_region, write_dicom
+
+    config, ckpt = tiny_ckpt
+    folder = tmp_path / 'dicom'
+    folder.mkdir()
+    cine = np.stack([generate_sample(0, i, (48, 64))['img'] for i in (1, 2)])
+    region = ultrasound_region((0, 0, 63, 47), deltas=(0.01, 0.01))
+    write_dicom(folder / 'cine.dcm', cine, frames=2, regions=[region])
+    write_dicom(folder / 'EXPORT01', cine[0])  # PACS name, no region
+    out = tmp_path / 'out'
+    assert 0 == infer_tool.main(
+        [config, ckpt, str(folder), '--out-dir', str(out)]
+    )
+    with open(out / 'predictions.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [(osp.basename(r['file']), r['frame']) for r in rows] == [
+        ('EXPORT01', '1'),
+        ('cine.dcm', '1'),
+        ('cine.dcm', '2'),
+    ]
+    assert rows[0]['size_note'] == (
+        'no ultrasound region (0018,6011) in the file'
+    )
+    assert rows[1]['overlay'] == 'cine_f001_overlay.png'
+    for row in rows[1:]:
+        area = int(row['tumour_area_px'])
+        if area:  # 0.1 mm x 0.1 mm pixels
+            assert float(row['tumour_area_mm2']) == pytest.approx(
+                area * 0.01, abs=0.005
+            )
+            assert float(row['longest_diameter_mm']) > 0
+        else:
+            assert row['size_note'] == 'no lesion predicted'

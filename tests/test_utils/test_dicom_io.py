@@ -1,14 +1,18 @@
 """DICOM frames as the model's BGR uint8, and every refusal branch."""
 
+import io
 import sys
 
 import numpy as np
 import pytest
+from PIL import Image
 
 pytest.importorskip('pydicom')
 
+from pydicom.encaps import encapsulate  # noqa: E402
 from pydicom.pixels import get_decoder  # noqa: E402
 from pydicom.uid import (  # noqa: E402
+    JPEG2000Lossless,
     JPEGBaseline8Bit,
     JPEGLSLossless,
     RLELossless,
@@ -159,6 +163,26 @@ def test_jpeg_baseline_grey_and_colour(tmp_path):
         pixel_data=jpeg_pixel_data([grey], quality=95),
     )
     assert np.abs(_grey(_frames(path)[0]).astype(int) - grey).max() <= 3
+
+
+def test_jpeg_2000_lossless_colour(tmp_path):
+    from PIL import features
+
+    if not features.check('jpg_2000'):
+        pytest.skip('Pillow is built without OpenJPEG here')
+    rgb = smooth_rgb()
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(
+        buf, format='JPEG2000', irreversible=False, mct=1, no_jp2=True
+    )
+    path = write_dicom(
+        tmp_path / 'j2k.dcm',
+        rgb,
+        photometric='YBR_RCT',
+        syntax=JPEG2000Lossless,
+        pixel_data=encapsulate([buf.getvalue()]),
+    )
+    np.testing.assert_array_equal(_frames(path)[0][..., ::-1], rgb)
 
 
 def test_syntax_without_a_decoder_names_it_and_what_to_install(tmp_path):
