@@ -8,10 +8,11 @@ run one ``predictions.csv`` with a row per image or frame. The frames of a
 multi-frame DICOM file get stems ``<stem>_f001``, ``<stem>_f002``, ... A
 bad file is reported in the CSV and the log and does not stop the others.
 
-Files are read here (:func:`~mmcosa.apis.read_frames`) and the sizes in mm
-attached here (:func:`~mmcosa.apis.inference.attach_frame_info`), so any
-backend that predicts one BGR image
-(:func:`~mmcosa.apis.inference.make_predictor`) gets the same table.
+Files are read here (:func:`~mmcosa.apis.image_io.read_frames`) and the
+sizes in mm attached here
+(:func:`~mmcosa.apis.inference.attach_frame_info`), so any backend that
+predicts one BGR image (:func:`~mmcosa.apis.inference.make_predictor`)
+gets the same table.
 """
 
 import csv

@@ -235,7 +235,7 @@ def collect_inputs(source: Union[str, Path]) -> List[str]:
 
     Files are not opened here: a folder's PNGs, DICOMs with or without an
     extension and stray files all come back, to be read (or reported) by
-    :func:`mmcosa.apis.read_frames`.
+    :func:`mmcosa.apis.image_io.read_frames`.
 
     Args:
         source (str | Path): An image or DICOM file, or a folder of them.
