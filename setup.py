@@ -100,6 +100,7 @@ setup(
         'lite': parse_requirements('mminstall.txt'),
         'full': ['mmcv>=2.0.0,<2.2.0'],
         'optional': parse_requirements('optional.txt'),
+        'deploy': parse_requirements('deploy.txt'),
         'tests': parse_requirements('tests.txt'),
     },
     classifiers=[

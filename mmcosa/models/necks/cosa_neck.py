@@ -187,13 +187,15 @@ class COSANeck(BaseModule):
         for idx in range(num_classes):
             other = seg_logits[:, idx : idx + 1]
             if idx < self.tumour_index:
-                mask &= tumour > other
+                mask = mask & (tumour > other)
             elif idx > self.tumour_index:
-                mask &= tumour >= other
+                mask = mask & (tumour >= other)
         return mask
 
     def resize_regions(self, regions: Tensor, size: torch.Size) -> Tensor:
         """Resize region maps (N, 3, H, W) to the feature grid ``size``."""
+        if torch.onnx.is_in_onnx_export():
+            return _export_resize(regions, size, self.resize_mode)
         if self.resize_mode == 'area':
             return F.adaptive_avg_pool2d(regions, size)
         if self.resize_mode == 'nearest':
@@ -264,3 +266,28 @@ class COSANeck(BaseModule):
             )
             return self.fuse.activate(x).flatten(1)
         return self.fuse(x).flatten(1)
+
+
+def _export_resize(regions: Tensor, size: torch.Size, mode: str) -> Tensor:
+    """:meth:`COSANeck.resize_regions` as ONNX can express it.
+
+    An exported graph has a fixed input size, so the traced sizes are
+    constants; ``'area'`` becomes an average pooling, which equals
+    ``adaptive_avg_pool2d`` when the grid divides the maps (ONNX has no
+    adaptive pooling).
+    """
+    in_h, in_w = (int(s) for s in regions.shape[2:])
+    out_h, out_w = (int(s) for s in size)
+    if mode == 'area':
+        if in_h % out_h or in_w % out_w:
+            raise ValueError(
+                f'COSANeck: cannot export area resizing from {in_h}x{in_w} '
+                f'to {out_h}x{out_w} (ONNX has no adaptive pooling): use an '
+                f'input size that is a multiple of the backbone stride.'
+            )
+        return F.avg_pool2d(regions, (in_h // out_h, in_w // out_w))
+    if mode == 'nearest':
+        return F.interpolate(regions, size=(out_h, out_w), mode='nearest')
+    return F.interpolate(
+        regions, size=(out_h, out_w), mode='bilinear', align_corners=False
+    )
