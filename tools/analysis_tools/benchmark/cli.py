@@ -8,6 +8,7 @@ from typing import List, Optional
 
 from mmengine.logging import print_log
 
+from .backend_options import BackendOptions
 from .options import BenchmarkOptions
 from .runner import run_benchmark
 from .table import format_report
@@ -78,6 +79,52 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         help='profile MTL vs MTL-COSA (torch.profiler)',
     )
     p.add_argument('--config-dir', default=None)
+    g = p.add_argument_group(
+        'backends',
+        'fp32 PyTorch, bf16 PyTorch (CPU autocast; skipped without native '
+        'bf16), ONNX Runtime fp32 and int8, timed side by side on one model',
+    )
+    g.add_argument(
+        '--backends', action='store_true', help='add the backends section'
+    )
+    g.add_argument(
+        '--only-backends',
+        action='store_true',
+        help='run the backends section alone',
+    )
+    g.add_argument(
+        '--backend-config',
+        default=None,
+        help='config of the timed model, random weights (default '
+        'configs/mtl_cosa_r101_busi.py: r101, 256x256)',
+    )
+    g.add_argument('--backend-batch-size', type=int, default=1)
+    g.add_argument(
+        '--backend-repeats',
+        type=int,
+        default=10,
+        help='rounds; each calls every path once (interleaved)',
+    )
+    g.add_argument('--backend-warmup', type=int, default=2)
+    g.add_argument(
+        '--calibration-images',
+        type=int,
+        default=32,
+        help='phantom images for the int8 calibration',
+    )
+    g.add_argument(
+        '--deploy-config',
+        default=None,
+        help='config of a trained model: check the accuracy of each path '
+        'against fp32 PyTorch on its test split',
+    )
+    g.add_argument('--deploy-checkpoint', default=None)
+    g.add_argument('--accuracy-images', type=int, default=100)
+    g.add_argument(
+        '--backend-work-dir',
+        default=None,
+        help='keep the ONNX files here (default: a temporary folder)',
+    )
     p.add_argument('--out', default=None, help='write the result as JSON')
     return p.parse_args(argv)
 
@@ -86,6 +133,19 @@ def main(argv: Optional[List[str]] = None) -> dict:
     """Run the benchmark, log the report, write the JSON."""
     args = parse_args(argv)
     h0, h1, w0, w1 = args.data_size
+    backends = None
+    if args.backends or args.only_backends or args.deploy_config:
+        backends = BackendOptions(
+            config=args.backend_config,
+            batch_size=args.backend_batch_size,
+            repeats=args.backend_repeats,
+            warmup=args.backend_warmup,
+            calibration_images=args.calibration_images,
+            deploy_config=args.deploy_config,
+            deploy_checkpoint=args.deploy_checkpoint,
+            accuracy_images=args.accuracy_images,
+            work_dir=args.backend_work_dir,
+        )
     opts = BenchmarkOptions(
         depth=args.depth,
         size=tuple(args.size),
@@ -106,6 +166,8 @@ def main(argv: Optional[List[str]] = None) -> dict:
         fused_adam=args.fused_adam,
         profile=args.profile,
         config_dir=args.config_dir,
+        backends=backends,
+        only_backends=args.only_backends,
     )
     result = run_benchmark(opts)
     print_log('\n' + format_report(result), logger='current')

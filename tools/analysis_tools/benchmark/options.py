@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Optional, Tuple
 
+from .backend_options import BackendOptions
+
 __all__ = ['BenchmarkOptions']
 
 DEVICES = ('cpu', 'cuda')
@@ -40,6 +42,10 @@ class BenchmarkOptions:
             default (for-loop on the CPU) implementation.
         profile (bool): Profile one training step of MTL and MTL-COSA.
         config_dir (str, optional): The ``configs/`` folder.
+        backends (BackendOptions, optional): Also time fp32 / bf16
+            PyTorch and ONNX Runtime fp32 / int8 side by side (and check
+            their accuracy); None leaves that section out.
+        only_backends (bool): Run the backends section alone.
     """
 
     depth: int = 101
@@ -63,6 +69,8 @@ class BenchmarkOptions:
     fused_adam: bool = False
     profile: bool = False
     config_dir: Optional[str] = None
+    backends: Optional[BackendOptions] = None
+    only_backends: bool = False
 
     def __post_init__(self) -> None:
         if self.device not in DEVICES:
@@ -95,6 +103,11 @@ class BenchmarkOptions:
             raise ValueError(
                 f'size={self.size!r} must be (h, w) with both >= 32 '
                 '(the C5 grid is 1/32 of the input).'
+            )
+        if self.only_backends and self.backends is None:
+            raise ValueError(
+                'only_backends=True needs backends=BackendOptions(...) '
+                '(--only-backends turns it on from the command line).'
             )
         if self.peak_tflops <= 0:
             raise ValueError(

@@ -2,7 +2,6 @@
 
 import dataclasses
 import math
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Tuple
 
@@ -10,6 +9,7 @@ import torch
 import torch.nn as nn
 from mmengine.logging import print_log
 
+from .backends import bench_backends
 from .batch import make_batch
 from .branch import bench_cls_branch
 from .complexity import model_complexity
@@ -22,7 +22,7 @@ from .profiling import op_time_diff, op_times
 from .region_split import bench_region_split
 from .report import summarise
 from .steps import AMP_DTYPES, infer_step, make_optim_wrapper, train_step
-from .timing import time_call
+from .timing import load_average, time_call
 
 __all__ = ['MODEL_ORDER', 'run_benchmark']
 
@@ -55,14 +55,6 @@ def _device(name: str) -> torch.device:
             f'(torch {torch.__version__}); run with --device cpu.'
         )
     return torch.device(name)
-
-
-def _load_average() -> float:
-    """The 1-minute load average (-1 where the system has none)."""
-    try:
-        return round(os.getloadavg()[0], 2)
-    except OSError:
-        return -1.0
 
 
 def _prepare(
@@ -164,7 +156,7 @@ def _round_robin(
                     device,
                 )
             )
-        loads.append(_load_average())
+        loads.append(load_average())
         print_log(
             f'benchmark: repeat {rep + 1}/{opts.repeats} done (load '
             f'average {loads[-1]})',
@@ -200,7 +192,8 @@ def _profile(
 
 
 def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
-    """Measure the four segmentors and the two-model pipeline.
+    """Measure the four segmentors and the two-model pipeline, and with
+    ``opts.backends`` the inference backends.
 
     Args:
         opts (BenchmarkOptions, optional): Settings; defaults to the
@@ -211,7 +204,9 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
         memory, complexity, region split, classification branch alone,
         data pipeline, profile) and the
         summary of :func:`~.report.summarise` (``rows``, ``ratios``,
-        ``targets``, ``workers``, ...).
+        ``targets``, ``workers``, ...); ``backends`` (see
+        :func:`~.backends.bench_backends`) when asked for. With
+        ``opts.only_backends``: ``machine``, ``options`` and ``backends``.
     """
     opts = opts or BenchmarkOptions()
     opts.config_dir = opts.config_dir or default_config_dir()
@@ -220,6 +215,15 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
         torch.set_num_threads(opts.threads)
     torch.manual_seed(0)
     machine_start = machine_info(device)
+    if opts.only_backends:
+        backends = bench_backends(opts.backends, opts.config_dir)
+        machine = machine_info(device)
+        machine['load_avg_1m_start'] = machine_start['load_avg_1m']
+        return dict(
+            machine=machine,
+            options=dataclasses.asdict(opts),
+            backends=backends,
+        )
     entries = {name: _prepare(name, opts, device) for name in MODEL_ORDER}
     times, loads = _round_robin(entries, opts, device)
     memory = {n: e.memory for n, e in entries.items()}
@@ -266,4 +270,6 @@ def run_benchmark(opts: Optional[BenchmarkOptions] = None) -> Dict:
     )
     result = dict(machine=machine, options=dataclasses.asdict(opts), raw=raw)
     result.update(summarise(raw, opts))
+    if opts.backends is not None:
+        result['backends'] = bench_backends(opts.backends, opts.config_dir)
     return result

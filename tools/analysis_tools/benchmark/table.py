@@ -2,26 +2,11 @@
 
 from typing import Dict, List
 
+from .backend_table import format_backends
+from .grid import grid
 from .report import ROWS
 
 __all__ = ['format_report']
-
-
-def _grid(header: List[str], rows: List[List[str]]) -> str:
-    """A markdown table with right-aligned numbers."""
-    widths = [
-        max(len(str(r[i])) for r in [header] + rows)
-        for i in range(len(header))
-    ]
-    lines = [
-        '| ' + ' | '.join(h.ljust(w) for h, w in zip(header, widths)) + ' |',
-        '|' + '|'.join('-' * (w + 1) + ':' for w in widths) + '|',
-    ]
-    for r in rows:
-        cells = [r[0].ljust(widths[0])]
-        cells += [str(c).rjust(w) for c, w in zip(r[1:], widths[1:])]
-        lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
 
 
 def _model_table(result: Dict) -> str:
@@ -69,7 +54,7 @@ def _model_table(result: Dict) -> str:
                 f'({100 * r["infer_peak_fraction"]:.0f} %)',
             ]
         rows.append(line)
-    return _grid(header, rows)
+    return grid(header, rows)
 
 
 def _machine_line(result: Dict) -> str:
@@ -92,15 +77,35 @@ def _machine_line(result: Dict) -> str:
     )
 
 
+def _cpu_line(result: Dict) -> str:
+    """Where the backends section ran (when it ran alone)."""
+    m = result['machine']
+    return (
+        f'{m["cpu_model"]}, {m["nproc"]} CPUs, torch {m["torch"]} with '
+        f'{m["torch_threads"]} threads; load average '
+        f'{m["load_avg_1m_start"]} at start, {m["load_avg_1m"]} at end'
+    )
+
+
 def format_report(result: Dict) -> str:
-    """The table and the derived figures as printable text.
+    """The tables and the derived figures as printable text.
 
     Args:
         result (dict): What :func:`~.runner.run_benchmark` returns.
 
     Returns:
-        str: Multi-line report (markdown tables).
+        str: Multi-line report (markdown tables): the models' section
+        (unless the backends ran alone) and the backends section (when
+        it ran).
     """
+    out = _models_report(result) if 'rows' in result else [_cpu_line(result)]
+    if result.get('backends'):
+        out += ['', format_backends(result['backends'])]
+    return '\n'.join(out)
+
+
+def _models_report(result: Dict) -> List[str]:
+    """The models' table, derived figures, targets and profile."""
     out = [_machine_line(result), '', _model_table(result), '']
     mem_kind = result['raw']['memory']['MTL']['kind']
     out.append(
@@ -185,4 +190,4 @@ def format_report(result: Dict) -> str:
                     f'({r["base_ms"]:.1f} -> {r["other_ms"]:.1f}, '
                     f'{r["extra_calls"]:+d} calls)'
                 )
-    return '\n'.join(out)
+    return out

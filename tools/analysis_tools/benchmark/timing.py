@@ -1,12 +1,13 @@
 """Wall-clock timing of one call, synchronised with the device."""
 
+import os
 import statistics
 import time
 from typing import Callable, Sequence
 
 import torch
 
-__all__ = ['median', 'synchronize', 'time_call']
+__all__ = ['load_average', 'median', 'synchronize', 'time_call']
 
 
 def synchronize(device: torch.device) -> None:
@@ -42,3 +43,11 @@ def median(values: Sequence[float]) -> float:
     if not values:
         raise ValueError('median: no values (repeats must be >= 1).')
     return float(statistics.median(values))
+
+
+def load_average() -> float:
+    """The 1-minute load average (-1 where the system has none)."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return -1.0
