@@ -16,6 +16,7 @@ from .export import (
 )
 from .model_card import build_model_card, format_model_card, write_model_card
 from .onnx_runner import OnnxRunner, OnnxRunnerError
+from .ort_model import ORTModel
 from .parity import (
     FP32_TOLERANCE,
     INT8_TOLERANCE,
@@ -33,6 +34,7 @@ __all__ = [
     'METADATA_KEY',
     'ExportError',
     'ExportWrapper',
+    'ORTModel',
     'OnnxRunner',
     'OnnxRunnerError',
     'ParityError',

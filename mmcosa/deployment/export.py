@@ -21,6 +21,7 @@ import json
 import os
 import os.path as osp
 import tempfile
+import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 import torch
@@ -29,6 +30,7 @@ from mmengine.config import Config
 from mmengine.model import is_model_wrapper
 from torch import Tensor, nn
 
+from mmcosa.datasets.metainfo import CLS_CLASSES, SEG_CLASSES
 from mmcosa.version import __version__
 
 __all__ = [
@@ -298,7 +300,7 @@ def _meta(model: nn.Module, cfg: Config, wrapper: ExportWrapper) -> dict:
         preprocess=preprocess_spec(cfg),
         input_name='input',
         outputs=list(wrapper.output_names),
-        seg_classes=list(meta.get('classes', ('background', 'tumour'))),
+        seg_classes=list(meta.get('classes', SEG_CLASSES)),
         tumour_index=int(getattr(model.cls_neck, 'tumour_index', 1))
         if wrapper.with_cls
         else 1,
@@ -307,7 +309,7 @@ def _meta(model: nn.Module, cfg: Config, wrapper: ExportWrapper) -> dict:
         if int(head.out_channels) == 1
         else None,
         align_corners=bool(model.align_corners),
-        classes=list(meta.get('cls_classes', ('benign', 'malignant')))
+        classes=list(meta.get('cls_classes', CLS_CLASSES))
         if wrapper.with_cls
         else [],
     )
@@ -361,7 +363,9 @@ def export_onnx(
     try:
         dynamic = {'input': {0: 'batch'}}
         dynamic.update({name: {0: 'batch'} for name in wrapper.output_names})
-        with torch.no_grad():
+        with torch.no_grad(), warnings.catch_warnings():
+            # Shapes read as ints are constants of the fixed-size graph.
+            warnings.simplefilter('ignore', torch.jit.TracerWarning)
             torch.onnx.export(
                 wrapper,
                 (dummy,),

@@ -34,13 +34,13 @@ INTENDED_USE = (
     'prediction must not guide the care of a patient.'
 )
 _LIMITS = (
-    'Trained and evaluated on one public data set of one or two centres '
-    '(BUSI: Baheya hospital, Cairo, 2018, LOGIQ E9; UDIAT: Sabadell, '
-    'Siemens ACUSON Sequoia) or on the synthetic phantom: performance on '
-    'other scanners, presets and populations is unknown.',
+    'Trained and evaluated on a public single-centre data set (BUSI or '
+    'UDIAT, each from one hospital and few scanner models) or on the '
+    'synthetic phantom: performance on other scanners, presets and '
+    'populations is unknown.',
     'BUSI holds near-duplicate images of one lesion; cross-validation '
     'figures are trustworthy only with duplicates kept in one fold (see '
-    'the duplicates policy below).',
+    'the duplicates policy under training data).',
     'Image size, burnt-in marks and the acoustic shadow below a lesion can '
     'act as shortcuts for the class; see the shortcut audit.',
     'The classifier sees one image; the clinical BI-RADS assessment uses '
@@ -203,7 +203,8 @@ def build_model_card(
             if positive is None
             else f'sensitivity, specificity, precision and F1 count '
             f'{positive!r} as the positive class; AUC ranks p({positive}); '
-            f'DSC / IoU are of the tumour class, per image then averaged',
+            f'seg/* are of the tumour class per image then averaged, '
+            f'seg/pooled/* over all pixels of the split',
         ),
         parity=parity,
         quantization=export_meta.get('quantization'),

@@ -1,12 +1,17 @@
 """int8 quantisation of an exported model with ONNX Runtime.
 
-Static quantisation (QDQ, per-channel int8 weights, uint8 activations)
-calibrated on images run through the model's own preprocessing. The COSA
-neck and the class head stay in fp32: the neck's region split compares
-logits and convolves a binary mask with Sobel and box kernels, which must
-stay exact, and both are a few per cent of the time. The backbone and the
-decoder, where the time goes, run in int8 (VNNI on CPUs that have it; on
-AVX2-only CPUs ONNX Runtime's u8s8 kernels).
+Static quantisation (QDQ, per-channel int8 weights in a 7-bit range,
+uint8 activations)
+calibrated on images run through the model's own preprocessing. Only the
+backbone and the decoder, where the time goes, run in int8 (VNNI on CPUs
+that have it; on AVX2-only CPUs ONNX Runtime's u8s8 kernels). They are
+found from the graph, not from node names (the exporter's names do not
+always carry the module path): the nodes the ``seg_logits`` output depends
+on. Everything else, the COSA neck (its region split compares logits and
+convolves a binary mask with Sobel and box kernels, which must stay exact)
+and the class head, stays fp32, and so do the decoder's last convolution
+and the resizing after it, so the logits the mask and the neck are made
+from are not rounded to 8 bits.
 """
 
 import json
@@ -20,10 +25,36 @@ import numpy as np
 from .export import METADATA_KEY
 from .onnx_runner import preprocess
 
-__all__ = ['EXCLUDED_SCOPES', 'quantize_int8', 'read_metadata']
+__all__ = ['fp32_nodes', 'quantize_int8', 'read_metadata']
 
-#: Graph node name parts kept in fp32.
-EXCLUDED_SCOPES = ('cls_neck', 'cls_head')
+
+def fp32_nodes(graph, logits: str = 'seg_logits') -> list:
+    """Names of the nodes kept in fp32 (see the module docstring).
+
+    Args:
+        graph (onnx.GraphProto): The exported graph.
+        logits (str): Name of the segmentation output.
+
+    Returns:
+        list[str]: Every node ``logits`` does not depend on, plus the
+        chain from the last convolution to ``logits``.
+    """
+    producer = {out: node for node in graph.node for out in node.output}
+    seen, todo = set(), [logits]
+    while todo:
+        node = producer.get(todo.pop())
+        if node is None or node.name in seen:
+            continue
+        seen.add(node.name)
+        todo.extend(node.input)
+    keep = [node.name for node in graph.node if node.name not in seen]
+    node = producer.get(logits)
+    while node is not None:
+        keep.append(node.name)
+        if node.op_type == 'Conv':
+            break
+        node = producer.get(node.input[0])
+    return keep
 
 
 def read_metadata(model_file: str) -> Dict[str, Any]:
@@ -44,7 +75,6 @@ def quantize_int8(
     model_file: str,
     out: str,
     calibration_images: Sequence[np.ndarray],
-    excluded_scopes: Sequence[str] = EXCLUDED_SCOPES,
     calibration_note: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Write an int8 copy of an exported fp32 model.
@@ -54,8 +84,6 @@ def quantize_int8(
         out (str): The int8 ``.onnx`` to write (atomically).
         calibration_images (Sequence[np.ndarray]): BGR uint8 images, any
             size (16-100 typical); they are preprocessed as at inference.
-        excluded_scopes (Sequence[str]): Node name parts kept in fp32.
-            Defaults to :data:`EXCLUDED_SCOPES`.
         calibration_note (str, optional): Where the images came from, kept
             in the metadata.
 
@@ -99,10 +127,10 @@ def quantize_int8(
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
         pre = osp.join(tmp, 'pre.onnx')
         quant_pre_process(model_file, pre, skip_symbolic_shape=True)
-        nodes = onnx.load(pre).graph.node
-        excluded = [
-            n.name for n in nodes if any(s in n.name for s in excluded_scopes)
-        ]
+        graph = onnx.load(pre).graph
+        if any(not node.name for node in graph.node):
+            raise ValueError(f'{model_file!r} has unnamed nodes.')
+        excluded = fp32_nodes(graph)
         quantized = osp.join(tmp, 'int8.onnx')
         quantize_static(
             pre,
@@ -112,6 +140,12 @@ def quantize_int8(
             per_channel=True,
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
+            # 7-bit weights: without VNNI, ONNX Runtime's u8s8 kernels add
+            # pairs of u8 x s8 products in int16 (vpmaddubsw), which
+            # saturates with full 8-bit weights. Measured on the phantom
+            # demo (AVX2 CPU, 32 images): mask IoU 0.985 -> 0.998 and
+            # max |p diff| 0.080 -> 0.003 against fp32, same speed.
+            reduce_range=True,
             nodes_to_exclude=excluded,
         )
         proto = onnx.load(quantized)
@@ -119,11 +153,12 @@ def quantize_int8(
             meta,
             precision='int8',
             quantization=dict(
-                method='onnxruntime static QDQ, per-channel int8 weights, '
-                'uint8 activations, MinMax calibration',
+                method='onnxruntime static QDQ, per-channel int8 weights '
+                '(7-bit range), uint8 activations, MinMax calibration',
                 calibration_images=len(batches),
                 calibration=calibration_note,
-                fp32_scopes=list(excluded_scopes),
+                fp32='the COSA neck, the class head, the last decoder '
+                'convolution and the resizing of the logits',
                 num_fp32_nodes=len(excluded),
             ),
         )
