@@ -225,6 +225,12 @@ def run_export(argv: Optional[List[str]] = None) -> int:
             exports.append((int8_out, meta8, parity8))
         metrics, note = _evaluate(args, model.cfg)
         for path, record, figures in exports:
+            if metrics and record.get('precision') == 'int8':
+                note = (
+                    f"{note} These are the PyTorch checkpoint's figures; "
+                    f'this int8 file agrees with it as the parity section '
+                    f'says.'
+                )
             card = build_model_card(
                 model.cfg,
                 path,
