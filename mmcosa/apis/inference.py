@@ -32,6 +32,7 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.model import is_model_wrapper
 
+from mmcosa.datasets.metainfo import CLS_CLASSES
 from mmcosa.utils.checkpoint_loader import check_checkpoint_file
 from mmcosa.utils.lesion_size import region_pixel_size
 from mmcosa.utils.preflight import load_config
@@ -52,7 +53,7 @@ __all__ = [
 
 ImageInput = Union[str, Path, np.ndarray]
 Predictor = Callable[[np.ndarray, Optional[str]], BUSPrediction]
-_DEFAULT_CLASSES = ('benign', 'malignant')
+_DEFAULT_CLASSES = CLS_CLASSES
 
 
 def _drop_pretrained(node: Any) -> None:

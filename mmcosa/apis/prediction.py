@@ -5,10 +5,13 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from mmcosa.datasets.metainfo import CLASS_NAMES, CLS_CLASSES, MALIGNANT_LABEL
 from mmcosa.utils.lesion_size import lesion_area_mm2, longest_diameter_mm
 from mmcosa.visualization import region_margin
 
 __all__ = ['BUSPrediction']
+
+_MALIGNANT = CLASS_NAMES[MALIGNANT_LABEL]
 
 
 @dataclass
@@ -41,7 +44,7 @@ class BUSPrediction:
     image: np.ndarray
     mask: Optional[np.ndarray] = None
     probs: Optional[np.ndarray] = None
-    classes: Tuple[str, ...] = ('benign', 'malignant')
+    classes: Tuple[str, ...] = CLS_CLASSES
     pred_label: Optional[int] = None
     regions: Optional[np.ndarray] = field(default=None, repr=False)
     frame: Optional[int] = None
@@ -59,10 +62,10 @@ class BUSPrediction:
 
     @property
     def malignancy(self) -> Optional[float]:
-        """Probability of the class named 'malignant', if predicted."""
-        if self.probs is None or 'malignant' not in self.classes:
+        """Probability of the malignant class, if predicted."""
+        if self.probs is None or _MALIGNANT not in self.classes:
             return None
-        idx = self.classes.index('malignant')
+        idx = self.classes.index(_MALIGNANT)
         return float(self.probs[idx]) if idx < len(self.probs) else None
 
     @property

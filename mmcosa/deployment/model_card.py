@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
+from mmcosa.datasets.metainfo import BENIGN_LABEL, CLS_CLASSES
 from mmcosa.version import __version__
 
 __all__ = [
@@ -131,7 +132,8 @@ def _positive_class(cfg: Config) -> Optional[str]:
         evaluators = [evaluators]
     for metric in evaluators:
         if str(metric.get('type', '')).endswith('BUSClsMetric'):
-            return metric.get('positive_class', 'benign')
+            # BUSClsMetric's default, the paper's convention.
+            return metric.get('positive_class', CLS_CLASSES[BENIGN_LABEL])
     return None
 
 

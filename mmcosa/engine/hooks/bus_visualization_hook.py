@@ -12,14 +12,13 @@ from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmseg.registry import HOOKS
 
+from mmcosa.datasets.metainfo import CLASS_NAMES
 from mmcosa.visualization import draw_overlay, region_margin
 
 __all__ = ['BUSVisualizationHook']
 
-# mmcosa.datasets.metainfo.CLASS_NAMES, for samples whose model and data
-# set name no classes. Spelled here since hooks import only the registry,
-# structures and visualization; a test pins the two together.
-_DEFAULT_CLASSES = ('benign', 'malignant', 'normal')
+# For samples whose model and data set name no classes.
+_DEFAULT_CLASSES = CLASS_NAMES
 
 
 @HOOKS.register_module()

@@ -1,5 +1,6 @@
 """Hooks read outputs: of mmcosa they import only the registry, the
-structures and the visualization (never ``mmcosa.apis``)."""
+structures, the visualization and the class names (the constants module
+``mmcosa.datasets.metainfo``), never ``mmcosa.apis``."""
 
 import ast
 import os.path as osp
@@ -10,7 +11,12 @@ import pytest
 import mmcosa.engine.hooks
 
 HOOKS_DIR = Path(osp.dirname(mmcosa.engine.hooks.__file__))
-ALLOWED = ('mmcosa.registry', 'mmcosa.structures', 'mmcosa.visualization')
+ALLOWED = (
+    'mmcosa.registry',
+    'mmcosa.structures',
+    'mmcosa.visualization',
+    'mmcosa.datasets.metainfo',
+)
 
 
 def _mmcosa_imports(path: Path) -> list:
