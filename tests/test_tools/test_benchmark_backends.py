@@ -37,6 +37,7 @@ from tools.analysis_tools.benchmark import (
 )
 from tools.analysis_tools.benchmark import backends as backends_module
 from tools.analysis_tools.benchmark.backend_accuracy import first_test_images
+from tools.analysis_tools.benchmark.backend_paths import OrtPath
 
 AVX2_ONLY = frozenset({'fpu', 'avx', 'avx2', 'fma'})
 NUM_IMAGES = 6  # the phantom's test split: 4 benign, then malignant
@@ -154,6 +155,22 @@ def test_accuracy_matches_compare_predictions(run, tiny):
     assert fp32['met'] is True
     assert acc['rows']['PyTorch fp32']['iou'] == 1.0
     assert acc['rows']['PyTorch bf16']['status'] == 'skipped'
+
+
+def test_timed_ort_session_is_the_runners_without_spinning(run):
+    _, data, work = run
+    file = str(work / 'fp32.onnx')
+    path, runner = OrtPath(file, 1), OnnxRunner(file, 1)
+    options = path.session.get_session_options()
+    assert options.intra_op_num_threads == 1
+    entry = 'session.intra_op.allow_spinning'
+    assert options.get_session_config_entry(entry) == '0'
+    x = np.random.default_rng(0).standard_normal((2, 3, 64, 64))
+    x = x.astype(np.float32)
+    got, expected = path.run_batch(x), runner.run_batch(x)
+    assert list(got) == list(expected) == ['seg_logits', 'probs', 'regions']
+    for name in got:
+        np.testing.assert_array_equal(got[name], expected[name])
 
 
 def test_table_prints_skipped_and_verdicts(run):

@@ -140,7 +140,12 @@ def backend_accuracy(opts, work_dir: str, threads: int, bf16: Dict) -> Dict:
     )
     deploy_dir = osp.join(work_dir, 'deploy')
     paths = build_paths(
-        model, deploy_dir, opts.calibration_images, threads, bf16
+        model,
+        deploy_dir,
+        opts.calibration_images,
+        threads,
+        bf16,
+        predictors=True,
     )
     reference = torch_predictions(model, images)
     ref_auc = _auc(reference, labels)

@@ -171,7 +171,9 @@ def bench_backends(
         input_note='every path times the model call on the same '
         'normalised float32 batch (preprocessed once), from that array '
         'to float32 outputs (segmentation logits, class probabilities, '
-        'COSA regions); PyTorch runs the exported function (ExportWrapper)',
+        'COSA regions); PyTorch runs the exported function (ExportWrapper), '
+        'ONNX Runtime its CPU session with intra-op spinning off (idle '
+        'spinning threads would slow the interleaved PyTorch calls)',
         cpu=dict(bf16=bf16, int8=int8),
         int8=quantization,
         times=times,
