@@ -69,10 +69,20 @@ SMOKE_ARGS = [
 @pytest.fixture(scope='module')
 def smoke(tmp_path_factory):
     """One tiny run through the command line; returns (result, JSON)."""
-    out = tmp_path_factory.mktemp('bench') / 'result.json'
+    folder = tmp_path_factory.mktemp('bench')
+    out, config = folder / 'result.json', folder / 'tiny64.py'
+    config.write_text(
+        f"_base_ = ['{default_config_dir()}/mtl_cosa_r18_phantom.py']\n"
+        'model = dict(data_preprocessor=dict(size=(64, 64)))\n'
+    )
+    backends = [
+        '--backends', '--backend-config', str(config),
+        '--backend-repeats', '1', '--backend-warmup', '0',
+        '--calibration-images', '1',
+    ]  # fmt: skip
     threads = torch.get_num_threads()
     try:
-        result = main(SMOKE_ARGS + ['--out', str(out)])
+        result = main(SMOKE_ARGS + backends + ['--out', str(out)])
     finally:
         torch.set_num_threads(threads)
     with open(out, encoding='utf-8') as f:
@@ -152,6 +162,16 @@ def test_smoke_machine_memory_profile_and_report(smoke):
     for name in ROWS + ('two-model', 'Targets:', 'Workers needed', 'alone'):
         assert name in text
     assert '1 threads' in text
+    # --backends adds its section after the models' (tested on its own in
+    # test_benchmark_backends.py).
+    assert list(data['backends']['rows']) == [
+        'PyTorch fp32',
+        'PyTorch bf16',
+        'ORT fp32',
+        'ORT int8',
+    ]
+    assert data['backends']['threads'] == 1
+    assert text.index('Targets:') < text.index('Backends: ')
 
 
 def _raw(times, gmacs=None):
@@ -423,3 +443,4 @@ def test_entry_and_alias_parse_arguments(script):
     )
     assert run.returncode == 0, run.stderr
     assert '--channels-last' in run.stdout
+    assert '--only-backends' in run.stdout and '--deploy-config' in run.stdout
