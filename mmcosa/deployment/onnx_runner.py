@@ -130,6 +130,10 @@ class OnnxRunner:
             Runtime's choice, one per core).
         providers (list[str], optional): Execution providers. Defaults to
             ``['CPUExecutionProvider']``.
+        session_options (onnxruntime.SessionOptions, optional): Options of
+            the session (e.g. ``add_session_config_entry(
+            'session.intra_op.allow_spinning', '0')`` when other work
+            shares the cores); ``num_threads`` is applied on top.
 
     Raises:
         FileNotFoundError: If ``model_file`` does not exist.
@@ -141,6 +145,7 @@ class OnnxRunner:
         model_file: str,
         num_threads: Optional[int] = None,
         providers: Optional[List[str]] = None,
+        session_options: Optional[Any] = None,
     ) -> None:
         import onnxruntime as ort
 
@@ -149,7 +154,7 @@ class OnnxRunner:
                 f'ONNX model {model_file!r} does not exist; write one with '
                 f'tools/deployment/pytorch2onnx.py.'
             )
-        options = ort.SessionOptions()
+        options = session_options or ort.SessionOptions()
         if num_threads:
             options.intra_op_num_threads = int(num_threads)
         try:

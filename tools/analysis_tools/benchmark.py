@@ -9,8 +9,15 @@ pipeline (UResNet, then the ResNet-101 classifier): training step time
 (Adam of the paper's schedule), inference time per image, peak memory,
 parameters and FLOPs per image; the COSA region split; the BUSI training
 pipeline on phantom files. Prints a table of medians and the targets, and
-writes everything as JSON. See docs/en/performance.md; the logic is in
-the ``benchmark/`` package next to this file.
+writes everything as JSON.
+
+``--backends`` (or ``--only-backends``) adds the CPU inference backends
+side by side: fp32 PyTorch, bf16 PyTorch (skipped without AVX-512 BF16 /
+AMX), ONNX Runtime fp32 and int8, with the ratio to fp32 PyTorch; with
+``--deploy-config CFG --deploy-checkpoint CKPT --accuracy-images 100`` also
+each path's mask IoU, |p diff| and AUC against fp32. See
+docs/en/performance.md; the logic is in the ``benchmark/`` package next to
+this file.
 """
 
 import os.path as osp
