@@ -55,17 +55,11 @@ train_dataloader = dict(
     ),
 )
 val_dataloader = dict(
+    train_dataloader,
     batch_size=1,
-    num_workers=2,
-    persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        source='BUSI',  # meta.json of another data set is refused
-        fold=fold,
-        split='test',
-        pipeline=test_pipeline,
+        train_dataloader['dataset'], split='test', pipeline=test_pipeline
     ),
 )
 test_dataloader = val_dataloader

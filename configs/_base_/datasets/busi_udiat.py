@@ -13,14 +13,12 @@ _base_ = ['./busi.py']
 
 busi_root = 'data/busi'
 udiat_root = 'data/udiat'
-train_pipeline = {{_base_.train_pipeline}}
-test_pipeline = {{_base_.test_pipeline}}
 busi_test = dict(
     type='BUSDataset',
     data_root=busi_root,
     fold=0,
     split='test',
-    pipeline=test_pipeline,
+    pipeline=_base_.test_pipeline,
 )
 udiat_test = dict(busi_test, data_root=udiat_root)
 
@@ -29,8 +27,8 @@ train_dataloader = dict(
         _delete_=True,
         type='ConcatDataset',
         datasets=[
-            dict(busi_test, split='train', pipeline=train_pipeline),
-            dict(udiat_test, split='train', pipeline=train_pipeline),
+            dict(busi_test, split='train', pipeline=_base_.train_pipeline),
+            dict(udiat_test, split='train', pipeline=_base_.train_pipeline),
         ],
     )
 )

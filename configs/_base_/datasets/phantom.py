@@ -75,8 +75,7 @@ train_dataloader = dict(
     dataset=dict(**phantom, split='train', pipeline=train_pipeline),
 )
 val_dataloader = dict(
-    batch_size=8,
-    num_workers=0,
+    train_dataloader,
     sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(**phantom, split='test', pipeline=test_pipeline),
 )
