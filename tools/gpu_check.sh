@@ -218,7 +218,7 @@ python - "$OUT" "$GPU" << 'EOF'
 import json, os, sys
 out, gpu = sys.argv[1], sys.argv[2]
 try:
-    from tools.analysis_tools.benchmark import format_report
+    from tools.analysis_tools.benchmark_lib import format_report
 except ImportError:
     format_report = None
 parts = [f'# gpu_check on {gpu}', '']

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from mmengine.analysis import FlopAnalyzer
 
 import mmcosa  # noqa: F401  (registers the models)
-from tools.analysis_tools.benchmark import (
+from tools.analysis_tools.benchmark_lib import (
     BenchmarkOptions,
     MemoryProbe,
     bench_cls_branch,
@@ -34,7 +34,7 @@ from tools.analysis_tools.benchmark import (
     summarise,
     time_call,
 )
-from tools.analysis_tools.benchmark.runner import _device, _pipeline_memory
+from tools.analysis_tools.benchmark_lib.runner import _device, _pipeline_memory
 
 ROWS = ('UResNet', 'MTL', 'MTL-SA', 'MTL-COSA', 'ResNet-101 cls')
 ROW_KEYS = (

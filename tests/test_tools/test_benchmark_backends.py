@@ -19,7 +19,7 @@ from mmcosa.deployment import (
     torch_predictions,
 )
 from mmcosa.evaluation.metrics.bus_cls_metric import BUSClsMetric
-from tools.analysis_tools.benchmark import (
+from tools.analysis_tools.benchmark_lib import (
     PATHS,
     BackendOptions,
     BenchmarkOptions,
@@ -35,9 +35,11 @@ from tools.analysis_tools.benchmark import (
     median,
     summarise_backends,
 )
-from tools.analysis_tools.benchmark import backends as backends_module
-from tools.analysis_tools.benchmark.backend_accuracy import first_test_images
-from tools.analysis_tools.benchmark.backend_paths import OrtPath
+from tools.analysis_tools.benchmark_lib import backends as backends_module
+from tools.analysis_tools.benchmark_lib.backend_accuracy import (
+    first_test_images,
+)
+from tools.analysis_tools.benchmark_lib.backend_paths import OrtPath
 
 AVX2_ONLY = frozenset({'fpu', 'avx', 'avx2', 'fma'})
 NUM_IMAGES = 6  # the phantom's test split: 4 benign, then malignant

@@ -40,7 +40,8 @@ _BOTTLENECK_CHANNELS = [64, 256, 512, 1024, 2048]
 
 def default_config_dir() -> str:
     """The ``configs/`` folder of the checkout this tool lives in
-    (``<repo>/tools/analysis_tools/benchmark/models.py`` -> ``<repo>``)."""
+    (``<repo>/tools/analysis_tools/benchmark_lib/models.py`` ->
+    ``<repo>``)."""
     return str(Path(__file__).resolve().parents[3] / 'configs')
 
 
