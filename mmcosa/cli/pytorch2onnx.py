@@ -142,6 +142,19 @@ def _evaluate(args, cfg) -> Tuple[Optional[Dict[str, float]], str]:
     )
 
 
+def _read_audit(path: str) -> dict:
+    """A shortcut-audit report, checked before anything is exported."""
+    from mmcosa.deployment.model_card import audit_summary
+
+    try:
+        with open(path, encoding='utf-8') as f:
+            report = json.load(f)
+        audit_summary(report)
+    except (OSError, ValueError) as err:
+        raise ValueError(f'--shortcut-audit {path!r}: {err}') from err
+    return report
+
+
 def _remove(*paths: str) -> None:
     for path in paths:
         if osp.exists(path):
@@ -184,8 +197,7 @@ def run_export(argv: Optional[List[str]] = None) -> int:
         check_exportable(cfg)
         audit = None
         if args.shortcut_audit:
-            with open(args.shortcut_audit, encoding='utf-8') as f:
-                audit = json.load(f)
+            audit = _read_audit(args.shortcut_audit)
         model = init_model(cfg, args.checkpoint, 'cpu')
         meta = export_onnx(
             model,

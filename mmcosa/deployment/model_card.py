@@ -20,6 +20,7 @@ from mmcosa.version import __version__
 
 __all__ = [
     'INTENDED_USE',
+    'audit_summary',
     'build_model_card',
     'card_paths',
     'data_summary',
@@ -166,14 +167,8 @@ def build_model_card(
     """
     positive = _positive_class(cfg)
     limits: List[str] = list(_LIMITS)
-    audit = None
-    if shortcut_audit:
-        audit = {
-            k: v
-            for k, v in shortcut_audit.items()
-            if isinstance(v, (int, float, str, dict))
-        }
-    else:
+    audit = audit_summary(shortcut_audit) if shortcut_audit else None
+    if audit is None:
         limits.append(
             'No shortcut audit was attached to this export: run '
             'tools/analysis_tools/shortcut_audit.py and re-export with '
@@ -213,6 +208,47 @@ def build_model_card(
         intended_use=INTENDED_USE,
         known_limits=limits,
         shortcut_audit=audit,
+    )
+
+
+def audit_summary(report: Dict[str, Any]) -> Dict[str, Any]:
+    """The figures of a shortcut-audit report that belong on a card.
+
+    Args:
+        report (dict): As written by
+            ``tools/analysis_tools/shortcut_audit.py --out``.
+
+    Returns:
+        dict: ``config``, ``fold``, ``positive_class``, ``num_evaluated``
+        and per setting (ROWS of :mod:`mmcosa.analysis.shortcut_audit`)
+        its title, AUC and ACC.
+
+    Raises:
+        ValueError: If ``report`` is not a shortcut-audit report.
+    """
+    from mmcosa.analysis.shortcut_audit import ROWS
+
+    results = report.get('results', None)
+    if not isinstance(results, dict) or not all(k in results for k, _ in ROWS):
+        raise ValueError(
+            'the --shortcut-audit file is not a report of '
+            'tools/analysis_tools/shortcut_audit.py --out (no results for '
+            f'{", ".join(k for k, _ in ROWS)}).'
+        )
+    return dict(
+        config=report.get('config'),
+        fold=report.get('fold'),
+        positive_class=report.get('positive_class'),
+        num_evaluated=report.get('num_evaluated'),
+        settings=[
+            dict(
+                setting=key,
+                title=title,
+                AUC=results[key].get('AUC'),
+                ACC=results[key].get('ACC'),
+            )
+            for key, title in ROWS
+        ],
     )
 
 
@@ -264,10 +300,21 @@ def format_model_card(card: Dict[str, Any]) -> str:
         lines += [f'- {k}: {_fmt(v)}' for k, v in card['quantization'].items()]
     lines += ['', '## Known limits']
     lines += [f'- {limit}' for limit in card['known_limits']]
-    if card['shortcut_audit']:
-        lines += ['', '## Shortcut audit']
+    audit = card['shortcut_audit']
+    if audit:
         lines += [
-            f'- {k}: {_fmt(v)}' for k, v in card['shortcut_audit'].items()
+            '',
+            '## Shortcut audit',
+            f'`{audit["config"]}`, fold {audit["fold"]}, '
+            f'{audit["num_evaluated"]} test images, positive class '
+            f'{audit["positive_class"]}:',
+            '',
+            '| input | AUC | ACC (%) |',
+            '|---|---|---|',
+        ]
+        lines += [
+            f'| {row["title"]} | {_fmt(row["AUC"])} | {_fmt(row["ACC"])} |'
+            for row in audit['settings']
         ]
     return '\n'.join(lines) + '\n'
 

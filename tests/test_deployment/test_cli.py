@@ -145,20 +145,28 @@ def test_infer_backends_give_the_same_outputs(tiny_job, exported, tmp_path):
         with open(out / 'predictions.csv') as f:
             rows.append(list(csv.DictReader(f)))
     assert len(rows[0]) == 5
+    # fp32 ONNX Runtime and PyTorch round differently in the last bits; the
+    # untrained model has near-tied logits, so a pixel may flip (the demo
+    # model gave identical files, docs/en/deployment.md).
     for a, b in zip(*rows, strict=True):
         assert a['file'] == b['file'] and a['frame'] == b['frame']
-        assert a['pred_class'] == b['pred_class']
-        assert (
-            abs(float(a['prob_malignant']) - float(b['prob_malignant']))
-            <= 1e-4
-        )
-        assert a['tumour_area_px'] == b['tumour_area_px']
-        assert a['tumour_area_mm2'] == b['tumour_area_mm2']
+        p_a, p_b = float(a['prob_malignant']), float(b['prob_malignant'])
+        assert abs(p_a - p_b) <= 1e-4
+        if abs(p_a - 0.5) > 1e-3:
+            assert a['pred_class'] == b['pred_class']
         assert a['size_note'] == b['size_note']
-        for key in ('mask', 'overlay'):
+        area_a, area_b = int(a['tumour_area_px']), int(b['tumour_area_px'])
+        assert abs(area_a - area_b) <= max(2, area_a // 1000)
+        if a['tumour_area_mm2']:
+            assert float(a['tumour_area_mm2']) == pytest.approx(
+                float(b['tumour_area_mm2']), rel=2e-3, abs=0.01
+            )
+        for key, min_equal in (('mask', 0.999), ('overlay', 0.99)):
             img_a = cv2.imread(str(out_pt / a[key]))
             img_b = cv2.imread(str(out_ort / b[key]))
-            assert np.array_equal(img_a, img_b), a[key]
+            assert img_a.shape == img_b.shape
+            same = np.all(img_a == img_b, axis=2).mean()
+            assert same >= min_equal, (a[key], same)
 
 
 def test_infer_tool_checks_paths_per_backend(tiny_job, tmp_path, capsys):

@@ -17,7 +17,11 @@ from mmcosa.deployment import (
     read_metadata,
     write_model_card,
 )
-from mmcosa.deployment.model_card import card_paths, data_summary
+from mmcosa.deployment.model_card import (
+    audit_summary,
+    card_paths,
+    data_summary,
+)
 from mmcosa.deployment.quantize import fp32_nodes
 
 
@@ -92,7 +96,7 @@ def test_model_card_records_data_metrics_and_limits(
         parity=dict(iou=1.0, max_prob_diff=1e-7),
         metrics={'cls/auc': 0.75, 'seg/mDice': 80.0},
         metrics_note='Measured in a test.',
-        shortcut_audit={'a_as_is_auc': 0.95, 'b_window_auc': 0.68},
+        shortcut_audit=AUDIT,
     )
     assert card['model']['precision'] == 'fp32'
     assert len(card['model']['sha256']) == 64
@@ -100,10 +104,17 @@ def test_model_card_records_data_metrics_and_limits(
     assert card['training_data']['num_samples'] == 10
     assert card['test_metrics']['positive_class'] == 'benign'
     assert 'not for diagnosis' in card['intended_use']
-    assert card['shortcut_audit'] == {
-        'a_as_is_auc': 0.95,
-        'b_window_auc': 0.68,
-    }
+    audit = card['shortcut_audit']
+    assert audit['positive_class'] == 'malignant'
+    assert [r['setting'] for r in audit['settings']] == [
+        'original',
+        'lesion_hidden',
+        'lesion_only',
+        'marks_inpainted',
+        'metadata',
+    ]
+    assert audit['settings'][1]['AUC'] == 0.68
+    assert 'per_image' not in json.dumps(audit)
     md_path, json_path = write_model_card(card, model_file)
     assert (md_path, json_path) == card_paths(model_file)
     assert osp.splitext(md_path)[0].endswith('tiny.card')
@@ -119,6 +130,27 @@ def test_model_card_records_data_metrics_and_limits(
         '## Known limits',
     ):
         assert part in text
+
+
+AUDIT = dict(
+    config='cfg.py',
+    fold=0,
+    positive_class='malignant',
+    num_evaluated=100,
+    results=dict(
+        original=dict(AUC=0.953, ACC=90.0),
+        lesion_hidden=dict(AUC=0.68, ACC=60.0, hidden_fraction=0.2),
+        lesion_only=dict(AUC=0.931, ACC=88.0, hidden_fraction=0.7),
+        marks_inpainted=dict(AUC=0.953, ACC=90.0, marks={}),
+        metadata=dict(AUC=0.5, ACC=50.0, cv='stratified 5-fold'),
+    ),
+    per_image=[dict(scores={})] * 3,
+)
+
+
+def test_audit_that_is_not_a_report_is_refused():
+    with pytest.raises(ValueError, match='not a report'):
+        audit_summary({'AUC': 0.9})
 
 
 def test_card_without_audit_says_how_to_get_one(tiny_job, tiny_export):
