@@ -45,6 +45,7 @@ __all__ = [
     'attach_frame_info',
     'build_inference_pipeline',
     'collect_inputs',
+    'inference_pipeline_steps',
     'inference_model',
     'init_model',
     'load_inputs',
@@ -159,6 +160,21 @@ def _find_dataset_cfg(cfg: Config) -> Optional[dict]:
 
 
 def build_inference_pipeline(cfg: Config) -> Compose:
+    """:func:`inference_pipeline_steps` of ``cfg``, built.
+
+    Args:
+        cfg (Config): The model config.
+
+    Returns:
+        Compose: The pipeline, applied to ``dict(img=...)``.
+
+    Raises:
+        ValueError: If the config defines no test pipeline.
+    """
+    return Compose(inference_pipeline_steps(cfg))
+
+
+def inference_pipeline_steps(cfg: Config) -> List[dict]:
     """The model's test pipeline with the loading steps removed.
 
     Images are loaded by :func:`mmcosa.apis.read_image` instead, so steps
@@ -170,11 +186,14 @@ def build_inference_pipeline(cfg: Config) -> Compose:
     ``Pack*`` step, so images of any size work. Uses ``cfg.test_pipeline`` when
     present, else the (unwrapped) test dataset's pipeline.
 
+    This is the one description of what :func:`inference_model` runs;
+    the ONNX export reads its preprocessing from it too.
+
     Args:
         cfg (Config): The model config.
 
     Returns:
-        Compose: The pipeline, applied to ``dict(img=...)``.
+        list[dict]: The step configs, in order.
 
     Raises:
         ValueError: If the config defines no test pipeline.
@@ -216,7 +235,7 @@ def build_inference_pipeline(cfg: Config) -> Compose:
         ]
         packs = [i for i, n in enumerate(names) if n.startswith('Pack')]
         steps.insert(packs[0] if packs else len(steps), resize)
-    return Compose(steps)
+    return steps
 
 
 def _wants_grayscale(cfg: Config) -> bool:

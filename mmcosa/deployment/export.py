@@ -104,23 +104,6 @@ def check_exportable(cfg: Config, model: Optional[nn.Module] = None) -> None:
             )
 
 
-def _step_dicts(cfg: Config) -> List[dict]:
-    """The inference pipeline of ``cfg`` as plain dicts, in order."""
-    from mmcosa.apis.inference import _find_dataset_cfg
-
-    pipeline = cfg.get('test_pipeline', None)
-    if pipeline is None:
-        dataset = _find_dataset_cfg(cfg)
-        pipeline = dataset.get('pipeline', None) if dataset else None
-    if pipeline is None:
-        raise ExportError(
-            'the config has no test_pipeline and no test dataset pipeline; '
-            'add `test_pipeline = [...]` so the export knows the '
-            'preprocessing.'
-        )
-    return [dict(step) for step in pipeline if isinstance(step, dict)]
-
-
 def preprocess_spec(cfg: Config) -> Dict[str, Any]:
     """The preprocessing of ``cfg`` as data a runner can repeat.
 
@@ -141,16 +124,21 @@ def preprocess_spec(cfg: Config) -> Dict[str, Any]:
         ExportError: If the pipeline holds a step the runner cannot repeat
             or the input size cannot be fixed.
     """
-    from mmcosa.apis.inference import _wants_grayscale
+    from mmcosa.apis.inference import (
+        _wants_grayscale,
+        inference_pipeline_steps,
+    )
 
     pre = (cfg.get('model', {}) or {}).get('data_preprocessor', None) or {}
-    size = pre.get('size', None)
+    try:
+        # Loading removed, a Resize to the preprocessor's size added when
+        # the pipeline has none: what inference_model runs.
+        pipeline = inference_pipeline_steps(cfg)
+    except ValueError as err:
+        raise ExportError(str(err)) from err
     steps: List[Dict[str, Any]] = []
-    has_resize = False
-    for step in _step_dicts(cfg):
+    for step in pipeline:
         name = _type_name(step)
-        if name.startswith('LoadImage') or 'LoadAnnotations' in name:
-            continue
         if name in ('PackBUSInputs', 'PackSegInputs'):
             continue
         if name == 'Resize':
@@ -175,7 +163,6 @@ def preprocess_spec(cfg: Config) -> Dict[str, Any]:
                     interpolation=interp,
                 )
             )
-            has_resize = True
         elif name == 'PadToSize':
             steps.append(
                 dict(
@@ -192,21 +179,11 @@ def preprocess_spec(cfg: Config) -> Dict[str, Any]:
                 f'runner (it repeats Resize and PadToSize); remove it from '
                 f'test_pipeline or preprocess the images before inference.'
             )
-    if not has_resize:
-        if size is None:
-            raise ExportError(
-                'the test pipeline has no Resize and the data preprocessor '
-                'no size: the export cannot fix the input size; add '
-                "dict(type='Resize', scale=(w, h)) to test_pipeline."
-            )
-        steps.insert(
-            0,
-            dict(
-                type='resize',
-                size=[int(size[1]), int(size[0])],
-                keep_ratio=False,
-                interpolation='bilinear',
-            ),
+    if not any(step['type'] == 'resize' for step in steps):
+        raise ExportError(
+            'the test pipeline has no Resize and the data preprocessor '
+            'no size: the export cannot fix the input size; add '
+            "dict(type='Resize', scale=(w, h)) to test_pipeline."
         )
     last = steps[-1]
     input_w, input_h = last['size']

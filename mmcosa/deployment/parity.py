@@ -29,8 +29,8 @@ __all__ = [
 FP32_TOLERANCE = (0.999, 1e-4)
 #: The same for a reduced-precision model against fp32.
 INT8_TOLERANCE = (0.99, 0.01)
-#: Image sizes (H, W) of the check images: the usual input size is added
-#: by the caller; these exercise up- and down-sizing and odd ratios.
+#: Image sizes (H, W) of the check images: the demo's input size, and
+#: sizes that exercise up- and down-sizing and odd ratios.
 DEFAULT_SIZES = ((128, 128), (300, 420), (471, 562), (96, 150))
 
 
@@ -129,7 +129,7 @@ def check_parity(
         predict (callable): The exported side: ``predict(img_bgr) -> dict``
             with ``mask`` and ``probs`` (an ``OnnxRunner``).
         images (Sequence[np.ndarray], optional): BGR uint8 images; default
-            :func:`phantom_images` plus one at the model's input size.
+            :func:`phantom_images` (8 images of :data:`DEFAULT_SIZES`).
         tolerance (tuple[float, float]): Minimum pooled IoU and maximum
             ``|p diff|``. Defaults to :data:`FP32_TOLERANCE`.
         reference (list[dict], optional): Precomputed PyTorch predictions
