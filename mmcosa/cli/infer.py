@@ -21,8 +21,9 @@ from mmengine.logging import print_log
 from mmcosa.apis import init_model, run_inference
 from mmcosa.apis.infer_runner import prepare_out_dir
 from mmcosa.utils.checkpoint_loader import trust_checkpoints
+from mmcosa.utils.cpu_features import bf16_support
 
-__all__ = ['cpu_has_bf16', 'parse_args', 'run_infer']
+__all__ = ['parse_args', 'run_infer']
 
 BACKENDS = ('pytorch', 'onnxruntime')
 PRECISIONS = ('fp32', 'bf16')
@@ -100,16 +101,6 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return args
 
 
-def cpu_has_bf16() -> bool:
-    """Whether the CPU has bf16 arithmetic (AVX-512 BF16 or AMX-BF16)."""
-    try:
-        with open('/proc/cpuinfo', encoding='utf-8') as f:
-            flags = f.read()
-    except OSError:
-        return False
-    return 'avx512_bf16' in flags or 'amx_bf16' in flags
-
-
 class _Autocast:
     """A model whose predictions run under ``torch.autocast``."""
 
@@ -141,11 +132,12 @@ def _build(args: argparse.Namespace):
         allow_partial_load=args.allow_partial_load,
     )
     if args.precision == 'bf16':
-        if args.device == 'cpu' and not cpu_has_bf16():
+        bf16 = bf16_support()
+        if args.device == 'cpu' and not bf16['supported']:
             print_log(
-                'bf16 on a CPU without AVX-512 BF16 / AMX is emulated and '
-                'slower than fp32; for a faster CPU path export with --int8 '
-                'and use --backend onnxruntime.',
+                f'bf16 is not native on this CPU ({bf16["reason"]}); for a '
+                f'faster CPU path export with --int8 and use --backend '
+                f'onnxruntime.',
                 logger='current',
                 level=30,
             )

@@ -19,13 +19,13 @@ from mmcosa.deployment import (
     torch_predictions,
 )
 from mmcosa.evaluation.metrics.bus_cls_metric import BUSClsMetric
+from mmcosa.utils import cpu_features
 from tools.analysis_tools.benchmark_lib import (
     PATHS,
     BackendOptions,
     BenchmarkOptions,
     bench_backends,
     bf16_support,
-    cpu_features,
     cpu_flags,
     default_config_dir,
     format_backends,

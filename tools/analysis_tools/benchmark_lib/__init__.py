@@ -8,6 +8,8 @@ benchmark under ``tools/analysis_tools/`` too): it needs a checkout, whose
 the other way round.
 """
 
+from mmcosa.utils.cpu_features import bf16_support, cpu_flags, int8_support
+
 from .backend_accuracy import ACCURACY_TARGETS, backend_accuracy
 from .backend_options import BackendOptions
 from .backend_paths import PATHS, TorchPath, build_paths
@@ -17,7 +19,6 @@ from .batch import make_batch
 from .branch import bench_cls_branch
 from .cli import main, parse_args
 from .complexity import model_complexity, sdpa_flop_jit
-from .cpu_features import bf16_support, cpu_flags, int8_support
 from .data_pipeline import bench_data_pipeline
 from .machine import machine_info
 from .memory import MemoryProbe

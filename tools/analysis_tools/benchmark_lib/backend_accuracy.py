@@ -122,7 +122,7 @@ def backend_accuracy(opts, work_dir: str, threads: int, bf16: Dict) -> Dict:
             ``accuracy_images``, ``calibration_images``.
         work_dir (str): Where its ONNX files go (a ``deploy/`` subfolder).
         threads (int): ONNX Runtime threads.
-        bf16 (dict): :func:`~.cpu_features.bf16_support`.
+        bf16 (dict): :func:`mmcosa.utils.cpu_features.bf16_support`.
 
     Returns:
         dict: ``config``, ``checkpoint``, ``num_images``,

@@ -23,6 +23,7 @@ from mmengine.logging import print_log
 from mmcosa.apis import init_model
 from mmcosa.deployment import phantom_images
 from mmcosa.deployment.onnx_runner import preprocess
+from mmcosa.utils.cpu_features import bf16_support, int8_support
 
 from .backend_accuracy import backend_accuracy
 from .backend_options import DEFAULT_BACKEND_CONFIG, BackendOptions
@@ -34,7 +35,6 @@ from .backend_paths import (
     REFERENCE,
     build_paths,
 )
-from .cpu_features import bf16_support, int8_support
 from .timing import load_average, median, time_call
 
 __all__ = ['SPEED_TARGET', 'bench_backends', 'summarise_backends']

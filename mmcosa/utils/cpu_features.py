@@ -1,5 +1,8 @@
 """What the CPU offers the reduced-precision paths: native bf16, VNNI.
 
+Read by ``tools/infer.py --precision bf16`` (which warns where bf16 would
+be emulated) and by the benchmark's backends section (which skips it).
+
 bf16 through PyTorch / oneDNN is only faster than fp32 where the CPU has
 bf16 dot-product instructions (``avx512_bf16``, ``amx_bf16``; ``bf16`` on
 Arm); elsewhere oneDNN emulates it, several times slower than fp32, and
