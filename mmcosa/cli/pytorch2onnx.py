@@ -27,6 +27,7 @@ from mmengine.config import DictAction
 from mmengine.logging import print_log
 
 from mmcosa.apis import init_model, list_images, read_image
+from mmcosa.cli.train_test import drop_training
 from mmcosa.datasets.preflight import check_data
 from mmcosa.engine.runners import build_runner
 from mmcosa.utils.checkpoint_loader import CheckpointError, trust_checkpoints
@@ -121,13 +122,10 @@ def _evaluate(args, cfg) -> Tuple[Optional[Dict[str, float]], str]:
         check_data(cfg, args.config, ['test_dataloader'])
     except ConfigError as err:
         return None, f'Not measured: the test data are not available ({err}).'
-    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper'):
-        cfg[key] = None
-    cfg.param_scheduler = None
+    drop_training(cfg)
     cfg.load_from = None
     with tempfile.TemporaryDirectory() as work_dir:
         cfg.work_dir = work_dir
-        cfg.default_hooks = dict(cfg.get('default_hooks', {}) or {})
         runner = build_runner(cfg)
         load_runner_weights(runner, args.checkpoint, args.config, False)
         metrics = runner.test()

@@ -48,6 +48,7 @@ __all__ = [
     'build_train_cfg',
     'build_test_cfg',
     'build_runner',
+    'drop_training',
     'run_train',
     'run_test',
 ]
@@ -248,7 +249,7 @@ def _evaluator_list(evaluator) -> list:
     )
 
 
-def _drop_training(cfg: Config) -> None:
+def drop_training(cfg: Config) -> None:
     """Remove what only training builds, so testing reads no train data.
 
     mmengine's ``runner.iter`` (read by logger and visualization hooks
@@ -281,7 +282,7 @@ def build_test_cfg(args: argparse.Namespace) -> Config:
     )
     cfg.load_from = None
     cfg.resume = False
-    _drop_training(cfg)
+    drop_training(cfg)
     if args.show or args.show_dir:
         _trigger_visualization_hook(cfg, args)
     if args.tta:

@@ -6,9 +6,10 @@ Call graph::
       ├─ export_onnx(model, fp32.onnx)             the graph ORT runs
       ├─ quantize_int8(fp32.onnx, int8.onnx, ...)  phantom calibration
       ├─ TorchPath(ExportWrapper(model), dtype)    fp32 / bf16 autocast
-      ├─ OrtPath(fp32 / int8, threads)             same threads as torch,
-      │                                            no spinning (timed)
-      └─ OnnxRunner(fp32 / int8, threads)          per image (accuracy)
+      └─ OrtPath(fp32 / int8, threads)             same threads as torch,
+                                                   no spinning: timed on
+                                                   batches, and per image
+                                                   (accuracy)
 
 Every path maps the *same* normalised float32 batch ``(N, C, H, W)`` to
 float32 numpy outputs (``seg_logits``, ``probs``, ``regions``): the
@@ -87,15 +88,15 @@ class TorchPath:
         return {n: o.float().numpy() for n, o in zip(self.names, outs)}
 
 
-class OrtPath:
-    """The ONNX Runtime session :class:`OnnxRunner` makes, with the
-    intra-op threads' spinning off.
+class OrtPath(OnnxRunner):
+    """:class:`OnnxRunner` with the intra-op threads' spinning off.
 
     After a run, ONNX Runtime's idle threads spin for a while by default;
     interleaved with PyTorch on a small CPU they take cores from the next
     PyTorch call (about +15 % on two cores, measured with MTL-COSA r101),
     which would flatter every ratio to fp32 PyTorch. Without spinning the
-    ONNX Runtime times are the same.
+    ONNX Runtime times are the same. One object serves both the timing
+    (:meth:`run_batch`) and the accuracy check (per image).
 
     Args:
         model_file (str): An exported ``.onnx``.
@@ -106,20 +107,12 @@ class OrtPath:
         import onnxruntime as ort
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
         options.add_session_config_entry(
             'session.intra_op.allow_spinning', '0'
         )
-        self.session = ort.InferenceSession(
-            model_file, options, providers=['CPUExecutionProvider']
+        super().__init__(
+            model_file, num_threads=threads, session_options=options
         )
-        self.input_name = self.session.get_inputs()[0].name
-        self.names = [o.name for o in self.session.get_outputs()]
-
-    def run_batch(self, batch: np.ndarray) -> Dict[str, np.ndarray]:
-        """Outputs for a normalised batch, as :meth:`OnnxRunner.run_batch`."""
-        outs = self.session.run(None, {self.input_name: batch})
-        return dict(zip(self.names, outs))
 
 
 class _TorchRunner(OnnxRunner):
@@ -179,8 +172,8 @@ def build_paths(
         work_dir (str): Where ``fp32.onnx`` and ``int8.onnx`` go.
         calibration_images (int): Phantom images for the int8 calibration.
         threads (int): ONNX Runtime intra-op threads (torch's count).
-        bf16 (dict): :func:`~.cpu_features.bf16_support`; the bf16 path is
-            skipped, with its reason, unless ``supported``.
+        bf16 (dict): :func:`mmcosa.utils.cpu_features.bf16_support`; the
+            bf16 path is skipped, with its reason, unless ``supported``.
         predictors (bool): Also build the per-image predictors (for the
             accuracy check).
 
@@ -214,7 +207,8 @@ def build_paths(
     else:
         paths.skipped[BF16] = bf16['reason']
     for name, file in ((ORT_FP32, fp32_file), (INT8, int8_file)):
-        paths.batch_calls[name] = OrtPath(file, threads).run_batch
+        runner = OrtPath(file, threads)
+        paths.batch_calls[name] = runner.run_batch
         if predictors:
-            paths.predictors[name] = OnnxRunner(file, num_threads=threads)
+            paths.predictors[name] = runner
     return paths
